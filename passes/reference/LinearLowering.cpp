@@ -1,0 +1,150 @@
+//===- LinearLowering.cpp - reference loops for tern.linear ---------------===//
+//
+//   partial[m, n, g] = sum_{e < G} x[m, g, e] * w[n, g, e]   (exact: i32 or f32)
+//   y[m, n]          = sum_g float(partial[m, n, g]) * ws[n, g]
+//   y[m, n]         *= xs[m]                                (i8 input only)
+//
+// with G = K for per_tensor and per_channel weight scales.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/reference/LoopBuilders.h"
+#include "passes/reference/Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::reference;
+
+namespace {
+
+/// [R, K] -> [R, K / G, G]; R may be dynamic.
+Value splitColumns(ImplicitLocOpBuilder &b, Value tensor, int64_t groupSize) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  int64_t k = type.getDimSize(1);
+  SmallVector<OpFoldResult> sizes = {
+      tensor::getMixedSize(b, b.getLoc(), tensor, 0),
+      b.getIndexAttr(k / groupSize), b.getIndexAttr(groupSize)};
+  return tensor::ExpandShapeOp::create(
+      b,
+      RankedTensorType::get({type.getDimSize(0), k / groupSize, groupSize},
+                            type.getElementType()),
+      tensor, SmallVector<ReassociationIndices>{{0}, {1, 2}}, sizes);
+}
+
+struct LinearLowering : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    MLIRContext *ctx = b.getContext();
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    auto weightsType = cast<RankedTensorType>(op.getWeights().getType());
+    Value x = adaptor.getInput();
+    Value w = adaptor.getWeights();
+    int64_t k = inputType.getDimSize(1);
+    if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(weightsType.getEncoding()))
+      w = buildUnpack(b, w, layout, k);
+
+    GranularityAttr wg = op.getWeightGranularity();
+    int64_t groupSize =
+        wg.getKind() == GranularityKind::Group ? wg.getGroupSize() : k;
+    bool intInput = inputType.getElementType().isInteger(8);
+    Type accType = intInput ? Type(b.getI32Type()) : Type(b.getF32Type());
+
+    // partial[m, n, g]: loops (m, n, g, e).
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               g = getAffineDimExpr(2, ctx), e = getAffineDimExpr(3, ctx);
+    SmallVector<OpFoldResult> partialSizes = {
+        tensor::getMixedSize(b, b.getLoc(), x, 0),
+        b.getIndexAttr(weightsType.getDimSize(0)),
+        b.getIndexAttr(k / groupSize)};
+    Value partial = filledTensor(b, partialSizes, b.getZeroAttr(accType));
+    partial =
+        linalg::GenericOp::create(
+            b, TypeRange{partial.getType()},
+            ValueRange{splitColumns(b, x, groupSize),
+                       splitColumns(b, w, groupSize)},
+            ValueRange{partial},
+            ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, g, e}, ctx),
+                                AffineMap::get(4, 0, {n, g, e}, ctx),
+                                AffineMap::get(4, 0, {m, n, g}, ctx)},
+            ArrayRef<utils::IteratorType>{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::parallel, utils::IteratorType::reduction},
+            [intInput](OpBuilder &nested, Location loc, ValueRange s) {
+              ImplicitLocOpBuilder body(loc, nested);
+              Value product;
+              if (intInput) {
+                Value xi = arith::ExtSIOp::create(body, body.getI32Type(), s[0]);
+                Value wi = arith::ExtSIOp::create(body, body.getI32Type(), s[1]);
+                product = arith::AddIOp::create(
+                    body, arith::MulIOp::create(body, xi, wi), s[2]);
+              } else {
+                Value wf = arith::SIToFPOp::create(body, body.getF32Type(), s[1]);
+                product = arith::AddFOp::create(
+                    body, arith::MulFOp::create(body, s[0], wf), s[2]);
+              }
+              linalg::YieldOp::create(body, product);
+            })
+            .getResult(0);
+
+    // y[m, n] = sum_g float(partial) * ws: loops (m, n, g).
+    AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
+               g3 = getAffineDimExpr(2, ctx);
+    ScaleAccess ws = accessScales(b, adaptor.getWeightScales(), wg, 3, n3, g3);
+    Value y = filledTensor(b, {partialSizes[0], partialSizes[1]},
+                           b.getF32FloatAttr(0.0));
+    y = linalg::GenericOp::create(
+            b, TypeRange{y.getType()}, ValueRange{partial, ws.scales},
+            ValueRange{y},
+            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(3, ctx),
+                                ws.map, AffineMap::get(3, 0, {m3, n3}, ctx)},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                          utils::IteratorType::parallel,
+                                          utils::IteratorType::reduction},
+            [intInput](OpBuilder &nested, Location loc, ValueRange s) {
+              ImplicitLocOpBuilder body(loc, nested);
+              Value sum = s[0];
+              if (intInput)
+                sum = arith::SIToFPOp::create(body, body.getF32Type(), sum);
+              Value scaled = arith::MulFOp::create(body, sum, s[1]);
+              linalg::YieldOp::create(
+                  body, Value(arith::AddFOp::create(body, scaled, s[2])));
+            })
+            .getResult(0);
+
+    if (intInput) {
+      AffineExpr m2 = getAffineDimExpr(0, ctx), n2 = getAffineDimExpr(1, ctx);
+      ScaleAccess xs = accessScales(b, adaptor.getInputScales(),
+                                    *op.getInputGranularity(), 2, m2, n2);
+      AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+      Value out = emptyTensor(b, {partialSizes[0], partialSizes[1]},
+                              b.getF32Type());
+      y = linalg::GenericOp::create(
+              b, TypeRange{out.getType()}, ValueRange{y, xs.scales},
+              ValueRange{out}, ArrayRef<AffineMap>{identity, xs.map, identity},
+              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                            utils::IteratorType::parallel},
+              [](OpBuilder &nested, Location loc, ValueRange s) {
+                ImplicitLocOpBuilder body(loc, nested);
+                linalg::YieldOp::create(
+                    body, Value(arith::MulFOp::create(body, s[0], s[1])));
+              })
+              .getResult(0);
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+} // namespace
+
+void reference::populateLinearLoweringPatterns(const TypeConverter &converter,
+                                               RewritePatternSet &patterns) {
+  patterns.add<LinearLowering>(converter, patterns.getContext());
+}
