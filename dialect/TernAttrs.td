@@ -20,6 +20,7 @@ def Tern_QuantMethod : I32EnumAttr<"QuantMethod",
   let genSpecializedAttr = 0;
 }
 def Tern_QuantMethodAttr : EnumAttr<Tern_Dialect, Tern_QuantMethod, "method"> {
+  let assemblyFormat = "`<` $value `>`";
   let description = [{
     * `absmean` (BitNet b1.58): s = mean|W|, W' = clamp(round(W / s), -1, 1),
       with s clamped below at 1e-5 and round-half-to-even.

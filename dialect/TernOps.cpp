@@ -23,6 +23,29 @@ static void printGranularity(OpAsmPrinter &printer, Operation *,
   attr.printBody(printer);
 }
 
+//===----------------------------------------------------------------------===//
+// custom<Method>: prints `absmean` or `twn` in op syntax.
+//===----------------------------------------------------------------------===//
+
+static ParseResult parseMethod(OpAsmParser &parser, QuantMethodAttr &attr) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  std::optional<QuantMethod> method = symbolizeQuantMethod(keyword);
+  if (!method)
+    return parser.emitError(loc, "expected quantization method 'absmean' or "
+                                 "'twn', got '")
+           << keyword << "'";
+  attr = QuantMethodAttr::get(parser.getContext(), *method);
+  return success();
+}
+
+static void printMethod(OpAsmPrinter &printer, Operation *,
+                        QuantMethodAttr attr) {
+  printer << stringifyQuantMethod(attr.getValue());
+}
+
 #define GET_OP_CLASSES
 #include "dialect/TernOps.cpp.inc"
 

@@ -30,7 +30,7 @@ def Tern_QuantizeWeightsOp : Tern_Op<"quantize_weights"> {
   let results = (outs RankedTensorOf<[Tern_TritType]>:$weights,
                       RankedTensorOf<[F32]>:$scales);
   let assemblyFormat = [{
-    $method custom<Granularity>($granularity) $input attr-dict
+    custom<Method>($method) custom<Granularity>($granularity) $input attr-dict
     `:` type($input) `->` type($weights) `,` type($scales)
   }];
 }
