@@ -1,0 +1,30 @@
+# lit configuration for tern's FileCheck tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "tern"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tern_obj_root, "test")
+config.excludes = ["unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
+# mlir-runner plus the runtime libraries that print memrefs.
+config.substitutions.append((
+    "%run_reference",
+    "%s -e main -entry-point-result=void -shared-libs=%s,%s" % (
+        os.path.join(config.llvm_tools_dir, "mlir-runner"),
+        os.path.join(config.mlir_lib_dir, "libmlir_runner_utils.so"),
+        os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils.so"))))
+# The system Python, which has numpy, for independent reference checks.
+config.substitutions.append(("%numpy_python", "/usr/bin/python3"))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["tern-opt"], tool_dirs)
