@@ -13,6 +13,9 @@ using namespace mlir;
 
 void tern::buildReferenceToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createTernLowerToReference());
+  // Tensor-level arith/math (from users or frontends) becomes linalg, which
+  // bufferizes.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
