@@ -156,6 +156,10 @@ LogicalResult QuantizeActivationsOp::verify() {
   auto input = getInput().getType();
   if (failed(verifyRank2(*this, "the activations", input)))
     return failure();
+  if (ShapedType::isDynamic(input.getDimSize(1)))
+    return emitOpError() << "expects activations with a static column count, "
+                            "got "
+                         << input;
   if (!sameShape(getOutput().getType().getShape(), input.getShape()))
     return emitOpError() << "result shape "
                          << formatShape(getOutput().getType().getShape())
@@ -176,11 +180,11 @@ LogicalResult LinearOp::verify() {
     return failure();
   int64_t m = input.getDimSize(0), k = input.getDimSize(1);
   int64_t n = weights.getDimSize(0);
+  if (ShapedType::isDynamic(k))
+    return emitOpError() << "expects a static input column count (K), got "
+                         << input;
 
   if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(weights.getEncoding())) {
-    if (ShapedType::isDynamic(k))
-      return emitOpError() << "needs a static input column count to read "
-                              "packed weights";
     if (weights.getDimSize(1) != layout.getRowBytes(k))
       return emitOpError() << "packed weights need " << layout.getRowBytes(k)
                            << " bytes per row for K = " << k << ", got "

@@ -104,6 +104,22 @@ func.func @linear_k_mismatch(%x: tensor<2x8xf32>, %w: tensor<4x6x!tern.trit>, %s
 
 // -----
 
+func.func @activations_dynamic_k(%x: tensor<2x?xf32>) {
+  // expected-error @+1 {{expects activations with a static column count, got 'tensor<2x?xf32>'}}
+  %0:2 = tern.quantize_activations per_token %x : tensor<2x?xf32> -> tensor<2x?xi8>, tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @linear_dynamic_k(%x: tensor<2x?xf32>, %w: tensor<4x?x!tern.trit>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{expects a static input column count (K), got 'tensor<2x?xf32>'}}
+  %0 = tern.linear %x, %w scaled by %s per_channel : tensor<2x?xf32>, tensor<4x?x!tern.trit>, tensor<4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
 func.func @linear_packed_bytes(%x: tensor<2x8xf32>, %p: tensor<4x3xi8, #tern.packed<offset2, !tern.trit, per_channel>>, %s: tensor<4xf32>) {
   // expected-error @+1 {{packed weights need 2 bytes per row for K = 8, got 3}}
   %0 = tern.linear %x, %p scaled by %s per_channel : tensor<2x8xf32>, tensor<4x3xi8, #tern.packed<offset2, !tern.trit, per_channel>>, tensor<4xf32> -> tensor<2x4xf32>

@@ -73,6 +73,11 @@ struct LayoutCase {
   tern_value_kind kind;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const LayoutCase &c, std::ostream *os) {
+  *os << c.packing << " " << c.valueType;
+}
+
 class ReferenceMatchesRuntime : public ::testing::TestWithParam<LayoutCase> {};
 
 TEST_P(ReferenceMatchesRuntime, PackAndUnpack) {
