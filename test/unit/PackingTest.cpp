@@ -17,6 +17,17 @@ using mlir::tern::test::Tensor;
 
 namespace {
 
+/// A module with @pack (values -> bytes) and @unpack (bytes -> values). They
+/// are separate functions: the canonicalizer folds unpack(pack(v)) to v.
+std::string packUnpackModule(const std::string &values,
+                             const std::string &packed) {
+  return "func.func @pack(%v: " + values + ") -> " + packed +
+         " {\n  %p = tern.pack %v : " + values + " -> " + packed +
+         "\n  return %p : " + packed + "\n}\n" + "func.func @unpack(%p: " +
+         packed + ") -> " + values + " {\n  %v = tern.unpack %p : " + packed +
+         " -> " + values + "\n  return %v : " + values + "\n}\n";
+}
+
 TEST(RuntimeLayout, KnownBytes) {
   uint8_t byte = 0;
   const int8_t offset2[] = {-1, 0, 1, 1}; // codes 0,1,2,2 -> 0b10100100
@@ -88,12 +99,7 @@ TEST_P(ReferenceMatchesRuntime, PackAndUnpack) {
   std::string packed = "tensor<4x" + std::to_string(rowBytes) +
                        "xi8, #tern.packed<" + c.packing + ", " + c.valueType +
                        ", per_channel>>";
-  ReferenceJit jit("func.func @pack(%v: " + values + ") -> " + packed +
-                   " {\n  %p = tern.pack %v : " + values + " -> " + packed +
-                   "\n  return %p : " + packed + "\n}\n" +
-                   "func.func @unpack(%p: " + packed + ") -> " + values +
-                   " {\n  %v = tern.unpack %p : " + packed + " -> " + values +
-                   "\n  return %v : " + values + "\n}\n");
+  ReferenceJit jit(packUnpackModule(values, packed));
   ASSERT_TRUE(jit.ok()) << jit.error();
 
   std::mt19937 rng(42);
@@ -127,13 +133,7 @@ TEST(ReferenceLayout, Base3EveryByteMatchesRuntime) {
   const std::string values = "tensor<243x5x!tern.trit>";
   const std::string packed =
       "tensor<243x1xi8, #tern.packed<base3, !tern.trit, per_tensor>>";
-  // Separate functions: the canonicalizer would fold unpack(pack(v)) to v.
-  ReferenceJit jit("func.func @pack(%v: " + values + ") -> " + packed +
-                   " {\n  %p = tern.pack %v : " + values + " -> " + packed +
-                   "\n  return %p : " + packed + "\n}\n" +
-                   "func.func @unpack(%p: " + packed + ") -> " + values +
-                   " {\n  %v = tern.unpack %p : " + packed + " -> " + values +
-                   "\n  return %v : " + values + "\n}\n");
+  ReferenceJit jit(packUnpackModule(values, packed));
   ASSERT_TRUE(jit.ok()) << jit.error();
   std::vector<int8_t> input(243 * 5);
   std::vector<uint8_t> expected(243);
