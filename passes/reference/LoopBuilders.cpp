@@ -192,10 +192,3 @@ ScaleAccess reference::accessScales(ImplicitLocOpBuilder &b, Value scales,
   }
   llvm_unreachable("unknown granularity");
 }
-
-Value reference::loopIndex(ImplicitLocOpBuilder &b, unsigned dim, Type type) {
-  Value index = linalg::IndexOp::create(b, dim);
-  if (type.isIndex())
-    return index;
-  return arith::IndexCastOp::create(b, type, index);
-}

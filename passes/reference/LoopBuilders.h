@@ -66,9 +66,6 @@ ScaleAccess accessScales(ImplicitLocOpBuilder &b, Value scales,
                          GranularityAttr g, unsigned numLoops, AffineExpr row,
                          AffineExpr group);
 
-/// The value of loop `dim` inside a linalg.generic body, as `type`.
-Value loopIndex(ImplicitLocOpBuilder &b, unsigned dim, Type type);
-
 } // namespace mlir::tern::reference
 
 #endif // TERN_PASSES_REFERENCE_LOOPBUILDERS_H

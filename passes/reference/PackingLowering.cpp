@@ -41,8 +41,8 @@ Value generate(ImplicitLocOpBuilder &b, OpFoldResult rows, int64_t cols,
                                            utils::IteratorType::parallel},
              [&](OpBuilder &nested, Location loc, ValueRange) {
                ImplicitLocOpBuilder body(loc, nested);
-               Value row = loopIndex(body, 0, body.getIndexType());
-               Value col = loopIndex(body, 1, body.getIndexType());
+               Value row = linalg::IndexOp::create(body, 0);
+               Value col = linalg::IndexOp::create(body, 1);
                linalg::YieldOp::create(body, element(body, row, col));
              })
       .getResult(0);
@@ -69,14 +69,20 @@ struct Packer {
   int64_t k;
   tern_value_kind kind;
 
-  /// The code of element `col` of the row, 0 past the row's end (padding).
-  Value codeAt(Value col) {
+  /// Element `col` of the row (element 0 when past the end) and whether
+  /// `col` is inside the row; past the end is padding.
+  std::pair<Value, Value> valueAt(Value col) {
     Value inRow = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col,
                                         idx(b, k));
     Value safeCol = arith::SelectOp::create(b, inRow, col, idx(b, 0));
-    Value value = arith::ExtSIOp::create(
-        b, b.getI32Type(),
-        tensor::ExtractOp::create(b, values, ValueRange{row, safeCol}));
+    return {tensor::ExtractOp::create(b, values, ValueRange{row, safeCol}),
+            inRow};
+  }
+
+  /// The code of element `col` of the row, 0 past the row's end.
+  Value codeAt(Value col) {
+    auto [element, inRow] = valueAt(col);
+    Value value = arith::ExtSIOp::create(b, b.getI32Type(), element);
     Value code =
         kind == TERN_VALUE_BIPOLAR
             ? Value(arith::ExtUIOp::create(
@@ -90,10 +96,7 @@ struct Packer {
 
   /// Element `col` (0 past the end) tested with `predicate` against 0, as 0/1.
   Value bitAt(Value col, arith::CmpIPredicate predicate) {
-    Value inRow = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col,
-                                        idx(b, k));
-    Value safeCol = arith::SelectOp::create(b, inRow, col, idx(b, 0));
-    Value value = tensor::ExtractOp::create(b, values, ValueRange{row, safeCol});
+    auto [value, inRow] = valueAt(col);
     Value test = arith::CmpIOp::create(b, predicate, value,
                                        constantInt(b, 0, 8));
     Value bit = arith::AndIOp::create(b, test, inRow);

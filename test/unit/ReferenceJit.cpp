@@ -21,7 +21,7 @@ namespace {
 size_t descriptorWords(unsigned rank) { return 3 + 2 * rank; }
 } // namespace
 
-ReferenceJit::ReferenceJit(const std::string &text) : source(text) {
+ReferenceJit::ReferenceJit(const std::string &text) {
   static bool targetsReady = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -43,6 +43,11 @@ ReferenceJit::ReferenceJit(const std::string &text) : source(text) {
     message = "parse failed: " + diagnostics;
     return;
   }
+  for (auto fn : module->getOps<func::FuncOp>()) {
+    std::vector<unsigned> &ranks = resultRanks[fn.getName().str()];
+    for (Type type : fn.getResultTypes())
+      ranks.push_back(cast<RankedTensorType>(type).getRank());
+  }
   PassManager pm(&context);
   tern::buildReferenceToLLVMPipeline(pm);
   if (failed(pm.run(*module))) {
@@ -59,31 +64,17 @@ ReferenceJit::ReferenceJit(const std::string &text) : source(text) {
 
 ReferenceJit::~ReferenceJit() = default;
 
-std::vector<unsigned> ReferenceJit::resultRanks(const std::string &function) {
-  // Re-parse the source to read the tensor-level signature.
-  MLIRContext scratch;
-  DialectRegistry registry;
-  tern::registerAllDialects(registry);
-  scratch.appendDialectRegistry(registry);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &scratch);
-  std::vector<unsigned> ranks;
-  auto fn = module ? module->lookupSymbol<func::FuncOp>(function) : nullptr;
-  if (!fn)
-    return ranks;
-  for (Type type : fn.getResultTypes())
-    ranks.push_back(cast<RankedTensorType>(type).getRank());
-  return ranks;
-}
-
 std::vector<Tensor> ReferenceJit::call(const std::string &function,
                                        const std::vector<Tensor> &inputs,
                                        const std::vector<size_t> &elementSizes) {
-  std::vector<unsigned> ranks = resultRanks(function);
-  if (ranks.size() != elementSizes.size()) {
+  auto found = resultRanks.find(function);
+  if (found == resultRanks.end() ||
+      found->second.size() != elementSizes.size()) {
     message = "no function @" + function + " with " +
               std::to_string(elementSizes.size()) + " results";
     return {};
   }
+  const std::vector<unsigned> &ranks = found->second;
 
   // Each input descriptor, field by field; packed calls take a pointer to
   // every field.

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,8 +59,9 @@ public:
 private:
   mlir::MLIRContext context;
   std::unique_ptr<mlir::ExecutionEngine> engine;
-  std::vector<unsigned> resultRanks(const std::string &function);
-  std::string source;
+  /// Each function's result ranks, read from the tensor-level signature
+  /// before lowering.
+  std::map<std::string, std::vector<unsigned>> resultRanks;
   std::string message;
 };
 
