@@ -1,5 +1,6 @@
 #include "tools/common/Registration.h"
 
+#include "codegen/common/Passes.h"
 #include "dialect/Tern.h"
 #include "passes/Passes.h"
 
@@ -55,6 +56,7 @@ void tern::registerAllDialects(DialectRegistry &registry) {
 
 void tern::registerAllPasses() {
   tern::registerTernPassesAndPipelines();
+  tern::registerCodegenPasses();
   registerTransformsPasses();
   registerConversionPasses();
   bufferization::registerBufferizationPasses();

@@ -1,0 +1,91 @@
+//===- Target.h - the interface every code generator implements -*- C++ -*-===//
+//
+// A target turns an imported module (tensors, linalg, tern ops) into a
+// folder of sources, and optionally builds it. ternc finds targets by name
+// (`--target=cpu`); a new accelerator adds one folder under codegen/ with a
+// Target subclass and a registration call in codegen/Targets.cpp (see
+// codegen/skeleton/ and codegen/README.md).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_CODEGEN_TARGET_H
+#define TERN_CODEGEN_TARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// How far ternc goes. IR stages print the module after that stage.
+enum class EmitKind {
+  Mlir,   // the imported module
+  Loops,  // after lowering to loops on planned buffers
+  EmitC,  // the EmitC module the C++ is printed from
+  Cpp,    // the output folder's sources, weights and build files
+  Lib,    // ... plus a built static library
+  Exe,    // ... plus a built standalone executable
+};
+
+/// Files a target produces, kept in memory until the whole compilation has
+/// succeeded so a failure leaves nothing behind.
+class OutputFolder {
+public:
+  void add(llvm::StringRef relativePath, std::string contents);
+  struct File {
+    std::string path;
+    std::string contents;
+  };
+  const std::vector<File> &files() const { return fileList; }
+
+private:
+  std::vector<File> fileList;
+};
+
+struct TargetOptions {
+  /// Base name of the outputs (the model file's name without extension).
+  std::string modelName;
+  /// A C identifier derived from modelName, prefixing generated symbols.
+  std::string symbolPrefix;
+  /// Target variant after the colon in `--target=cpu:avx2`; empty for the
+  /// default.
+  std::string variant;
+  bool verbose = false;
+};
+
+class Target {
+public:
+  virtual ~Target();
+  virtual llvm::StringRef name() const = 0;
+  virtual llvm::StringRef description() const = 0;
+
+  /// Lowers the imported module in place, stopping after `stage` (Loops or
+  /// EmitC); reports through diagnostics on failure.
+  virtual LogicalResult lower(ModuleOp module, EmitKind stage,
+                              const TargetOptions &options) = 0;
+
+  /// Writes the output folder's sources, weights and build files for a
+  /// module already lowered to `EmitKind::EmitC` (whose constant
+  /// memref.globals still hold the weights).
+  virtual LogicalResult emitSources(ModuleOp module,
+                                    const TargetOptions &options,
+                                    OutputFolder &out) = 0;
+
+  /// Builds the written folder `dir` into a library or executable.
+  virtual LogicalResult build(llvm::StringRef dir, EmitKind kind,
+                              const TargetOptions &options,
+                              std::string &error) = 0;
+};
+
+/// Target registry.
+void registerTarget(std::unique_ptr<Target> target);
+Target *lookupTarget(llvm::StringRef name);
+std::vector<Target *> allTargets();
+/// Registers the targets built into this binary (codegen/Targets.cpp).
+void registerBuiltinTargets();
+
+} // namespace mlir::tern
+
+#endif

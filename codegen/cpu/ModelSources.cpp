@@ -1,0 +1,155 @@
+//===- ModelSources.cpp - the hand-written parts of an output folder ------===//
+#include "codegen/cpu/ModelSources.h"
+
+#include "codegen/common/EmbeddedRuntime.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+/// A C string literal for `text`.
+static std::string quoted(llvm::StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20 || c == '?') {
+      out += llvm::formatv("\\{0:o3}", static_cast<unsigned char>(c)).str();
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+static void printInfos(llvm::raw_ostream &os, llvm::StringRef array,
+                       const std::vector<TensorSignature> &tensors) {
+  if (tensors.empty())
+    return;
+  os << "static const tern_tensor_info " << array << "[] = {\n";
+  for (const TensorSignature &t : tensors) {
+    os << "    {" << quoted(t.name) << ", " << t.onnxType << ", "
+       << t.dims.size() << ", {";
+    for (size_t i = 0; i < t.dims.size(); ++i)
+      os << (i ? ", " : "") << t.dims[i];
+    os << "}},\n";
+  }
+  os << "};\n";
+}
+
+std::string mlir::tern::modelDescriptorSource(const ModelSignature &sig,
+                                              const TargetOptions &options) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  const std::string &p = options.symbolPrefix;
+  os << "\n// --- Model descriptor (C ABI, see tern/runtime.h) ---\n"
+     << "#include \"" << options.modelName << ".h\"\n\n";
+  // The adapter spreads the runtime's buffer array into typed arguments.
+  os << "static void " << p
+     << "_run(void *const *buffers, uint8_t *arena, const uint8_t *weights) "
+        "{\n  "
+     << sig.entryName << "(";
+  size_t index = 0;
+  for (const auto *group : {&sig.inputs, &sig.outputs})
+    for (const TensorSignature &t : *group) {
+      os << "static_cast<" << t.cType << " *>(buffers[" << index << "]), ";
+      ++index;
+    }
+  os << "reinterpret_cast<int8_t *>(arena), "
+     << "reinterpret_cast<int8_t *>(const_cast<uint8_t *>(weights)));\n}\n\n";
+  printInfos(os, p + "_inputs", sig.inputs);
+  printInfos(os, p + "_outputs", sig.outputs);
+  os << "\nstatic const tern_model_desc " << p << "_desc = {\n"
+     << "    " << quoted(options.modelName) << ",\n"
+     << "    " << sig.inputs.size() << ", " << sig.outputs.size() << ",\n"
+     << "    " << (sig.inputs.empty() ? "nullptr" : p + "_inputs") << ", "
+     << (sig.outputs.empty() ? "nullptr" : p + "_outputs") << ",\n"
+     << "    " << sig.arenaBytes << "ull, " << sig.weightsBytes << "ull, "
+     << llvm::format_hex(sig.weightsChecksum, 18) << "ull,\n"
+     << "    " << p << "_run,\n};\n\n"
+     << "extern \"C\" const tern_model_desc *" << p << "_model(void) {\n"
+     << "  return &" << p << "_desc;\n}\n";
+  return text;
+}
+
+std::string mlir::tern::modelHeader(const ModelSignature &sig,
+                                    const TargetOptions &options) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  std::string guard = "TERN_MODEL_" + llvm::StringRef(options.symbolPrefix).upper() + "_H";
+  os << "/* Model '" << options.modelName << "', compiled by ternc.\n"
+     << " *\n * Run it with the session API of tern/runtime.h:\n"
+     << " *   tern_session_open(" << options.symbolPrefix << "_model(), \""
+     << options.modelName << ".weights\", &session);\n *\n * Inputs:\n";
+  auto describe = [&](const std::vector<TensorSignature> &tensors) {
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      os << " *   " << i << ": " << tensors[i].name << " (" << tensors[i].cType
+         << ") [";
+      for (size_t d = 0; d < tensors[i].dims.size(); ++d)
+        os << (d ? ", " : "") << tensors[i].dims[d];
+      os << "]\n";
+    }
+  };
+  describe(sig.inputs);
+  os << " * Outputs:\n";
+  describe(sig.outputs);
+  os << " */\n#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include \"tern/runtime.h\"\n\n#ifdef __cplusplus\nextern \"C\" {\n"
+     << "#endif\n\n/* The descriptor of this model. */\n"
+     << "const tern_model_desc *" << options.symbolPrefix << "_model(void);\n\n"
+     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  return text;
+}
+
+std::string mlir::tern::mainSource(const TargetOptions &options) {
+  return "// The standalone program: see tern_main in tern/runtime.h.\n"
+         "#include \"" +
+         options.modelName + ".h\"\n\nint main(int argc, char **argv) {\n"
+         "  return tern_main(argc, argv, " +
+         options.symbolPrefix + "_model());\n}\n";
+}
+
+static std::string runtimeSourceList(llvm::StringRef prefix) {
+  std::string list;
+  for (const EmbeddedFile &file : embeddedRuntimeFiles())
+    if (llvm::StringRef(file.path).ends_with(".c"))
+      list += " " + prefix.str() + "runtime/" + file.path;
+  return list;
+}
+
+std::string mlir::tern::cmakeLists(const TargetOptions &options) {
+  const std::string &name = options.modelName;
+  return "# Builds model '" + name + "' (generated by ternc).\n"
+         "cmake_minimum_required(VERSION 3.16)\n"
+         "project(" + options.symbolPrefix + " C CXX)\n"
+         "set(CMAKE_CXX_STANDARD 17)\nset(CMAKE_C_STANDARD 11)\n"
+         "if(NOT CMAKE_BUILD_TYPE)\n  set(CMAKE_BUILD_TYPE Release)\nendif()\n\n"
+         "add_library(tern_runtime STATIC" + runtimeSourceList("") + ")\n"
+         "target_include_directories(tern_runtime PUBLIC runtime/include)\n\n"
+         "add_library(" + name + "_model STATIC " + name + ".cpp)\n"
+         "target_include_directories(" + name + "_model PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
+         "target_link_libraries(" + name + "_model PUBLIC tern_runtime)\n\n"
+         "add_executable(" + name + " main.cpp)\n"
+         "target_link_libraries(" + name + " PRIVATE " + name + "_model)\n";
+}
+
+std::string mlir::tern::makefile(const TargetOptions &options) {
+  const std::string &name = options.modelName;
+  return "# Builds model '" + name + "' (generated by ternc): `make` builds\n"
+         "# the executable, `make lib` the static library lib" + name + ".a.\n"
+         "CC ?= cc\nCXX ?= c++\nCFLAGS ?= -O2\nCXXFLAGS ?= -O2\n"
+         "INCLUDES = -I. -Iruntime/include\n"
+         "RUNTIME_SRC =" + runtimeSourceList("") + "\n"
+         "RUNTIME_OBJ = $(RUNTIME_SRC:.c=.o)\n\n"
+         "all: " + name + "\nlib: lib" + name + ".a\n\n"
+         "%.o: %.c\n\t$(CC) -std=c11 $(CFLAGS) $(INCLUDES) -c $< -o $@\n"
+         "%.o: %.cpp\n\t$(CXX) -std=c++17 $(CXXFLAGS) $(INCLUDES) -c $< -o $@\n\n"
+         "lib" + name + ".a: " + name + ".o $(RUNTIME_OBJ)\n\t$(AR) rcs $@ $^\n\n" +
+         name + ": main.o lib" + name + ".a\n\t$(CXX) $(CXXFLAGS) main.o lib" +
+         name + ".a -o $@\n\n"
+         "clean:\n\trm -f *.o runtime/src/*.o lib" + name + ".a " + name + "\n"
+         ".PHONY: all lib clean\n";
+}

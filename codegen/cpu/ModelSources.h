@@ -1,0 +1,43 @@
+//===- ModelSources.h - the hand-written parts of an output folder -*- C++ -*-//
+//
+// Around the EmitC-printed kernel, an output folder has a model descriptor
+// (C ABI, see tern/runtime.h), a header, a main() and build files. Their
+// text is produced here from the entry function's signature.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_CODEGEN_CPU_MODELSOURCES_H
+#define TERN_CODEGEN_CPU_MODELSOURCES_H
+
+#include "codegen/Target.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// One graph input or output as the runtime describes it.
+struct TensorSignature {
+  std::string name;
+  int32_t onnxType;
+  std::vector<int64_t> dims;
+  std::string cType; // pointer element type in the kernel, e.g. "float"
+};
+
+struct ModelSignature {
+  std::vector<TensorSignature> inputs, outputs;
+  uint64_t arenaBytes = 0, weightsBytes = 0, weightsChecksum = 0;
+  std::string entryName; // the kernel function
+};
+
+/// The descriptor and adapter appended to the kernel's .cpp.
+std::string modelDescriptorSource(const ModelSignature &signature,
+                                  const TargetOptions &options);
+std::string modelHeader(const ModelSignature &signature,
+                        const TargetOptions &options);
+std::string mainSource(const TargetOptions &options);
+std::string cmakeLists(const TargetOptions &options);
+std::string makefile(const TargetOptions &options);
+
+} // namespace mlir::tern
+
+#endif

@@ -1,0 +1,253 @@
+//===- GraphImporter.cpp - ONNX GraphProto to a func.func -----------------===//
+#include "frontend/onnx/GraphImporter.h"
+
+#include "frontend/onnx/ModelLoader.h"
+#include "frontend/onnx/OpRegistry.h"
+#include "frontend/onnx/TensorImport.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/onnx_pb.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+GraphImporter::GraphImporter(ModuleOp module, const onnx::ModelProto &model,
+                             StringRef modelPath,
+                             const OnnxImportOptions &options)
+    : module(module), context(module.getContext()), model(model), modelPath(modelPath.str()),
+      modelDir(llvm::sys::path::parent_path(modelPath).str()),
+      options(options), builder(module.getContext()) {}
+
+Location GraphImporter::fileLoc() const {
+  return FileLineColLoc::get(getContext(), modelPath, 0, 0);
+}
+
+Location GraphImporter::nodeLoc(const onnx::NodeProto &node,
+                                unsigned index) const {
+  std::string name = node.name().empty()
+                         ? "#" + std::to_string(index) + " " + node.op_type()
+                         : node.name();
+  return NameLoc::get(StringAttr::get(getContext(), name), fileLoc());
+}
+
+OnnxValue GraphImporter::lookup(StringRef name) const {
+  return values.lookup(name);
+}
+
+void GraphImporter::define(StringRef name, OnnxValue value) {
+  values.insert(names.insert(name).first->getKey(), value);
+}
+
+int64_t GraphImporter::opsetOf(StringRef domain) const {
+  for (const auto &entry : model.opset_import()) {
+    StringRef d = entry.domain();
+    if (d == domain || (domain.empty() && d == "ai.onnx") ||
+        (domain == kQonnxDomain &&
+         (d == "onnx.brevitas" || d.starts_with("qonnx.custom_op"))))
+      return entry.version();
+  }
+  return 0;
+}
+
+LogicalResult GraphImporter::checkOpsets() {
+  int64_t opset = opsetOf(kOnnxDomain);
+  if (model.opset_import_size() == 0 || opset == 0)
+    opset = 1; // ONNX: a model without an opset import is opset 1.
+  if (opset < kMinOnnxOpset || opset > kMaxOnnxOpset)
+    return emitError(fileLoc())
+           << "the model imports ONNX opset " << opset << "; tern supports "
+           << kMinOnnxOpset << " to " << kMaxOnnxOpset;
+  return success();
+}
+
+FailureOr<OnnxValue>
+GraphImporter::importConstant(const onnx::TensorProto &tensor, Location loc) {
+  ElementsAttr attr = importTensorData(getContext(), tensor, modelDir,
+                                       [&] { return emitError(loc); });
+  if (!attr)
+    return failure();
+  Value value = arith::ConstantOp::create(builder, loc, cast<TypedAttr>(attr));
+  return OnnxValue{value, tensor.data_type()};
+}
+
+FailureOr<RankedTensorType>
+GraphImporter::inputType(const onnx::ValueInfoProto &info,
+                         unsigned inputIndex, int32_t &onnxType) {
+  auto fail = [&]() {
+    return emitError(fileLoc()) << "graph input '" << info.name() << "': ";
+  };
+  if (!info.type().has_tensor_type()) {
+    fail() << "only tensor inputs are supported";
+    return failure();
+  }
+  const auto &tensorType = info.type().tensor_type();
+  onnxType = tensorType.elem_type();
+  Type elementType = getOnnxElementType(getContext(), onnxType);
+  if (!elementType) {
+    fail() << "element type " << onnxTypeName(onnxType)
+           << " is not supported";
+    return failure();
+  }
+  SmallVector<int64_t> dims;
+  for (const auto &dim : tensorType.shape().dim())
+    dims.push_back(dim.has_dim_value() ? dim.dim_value() : ShapedType::kDynamic);
+  for (const InputShapeOverride &o : options.inputShapes)
+    if (o.inputIndex == inputIndex)
+      dims.assign(o.dims.begin(), o.dims.end());
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    if (dim == ShapedType::kDynamic && options.defaultDynamicDim > 0)
+      dim = options.defaultDynamicDim;
+    if (dim == ShapedType::kDynamic || dim < 0) {
+      std::string param =
+          i < (size_t)tensorType.shape().dim_size()
+              ? tensorType.shape().dim(i).dim_param()
+              : "";
+      fail() << "dimension " << i
+             << (param.empty() ? "" : " ('" + param + "')")
+             << " is dynamic; give the shape with --input-shape=" << inputIndex
+             << ":d0,d1,...";
+      return failure();
+    }
+  }
+  return RankedTensorType::get(dims, elementType);
+}
+
+LogicalResult GraphImporter::importMainGraph() {
+  if (failed(checkOpsets()))
+    return failure();
+  const onnx::GraphProto &graph = model.graph();
+  llvm::ScopedHashTableScope<StringRef, OnnxValue> scope(values);
+
+  llvm::StringSet<> initializerNames;
+  for (const auto &init : graph.initializer())
+    initializerNames.insert(init.name());
+  llvm::StringMap<std::string> bindings;
+  for (const InputBinding &binding : options.boundInputs)
+    bindings[binding.inputName] = binding.tensorFile;
+
+  // Function arguments: graph inputs that are neither initializers (older
+  // exporters list weights as inputs too) nor bound to constants.
+  SmallVector<Type> argTypes;
+  SmallVector<const onnx::ValueInfoProto *> argInfos;
+  SmallVector<int32_t> argOnnxTypes;
+  unsigned inputIndex = 0;
+  for (const auto &info : graph.input()) {
+    if (initializerNames.contains(info.name()))
+      continue;
+    int32_t onnxType = 0;
+    FailureOr<RankedTensorType> type = inputType(info, inputIndex++, onnxType);
+    if (failed(type))
+      return failure();
+    if (bindings.count(info.name()))
+      continue;
+    argTypes.push_back(*type);
+    argInfos.push_back(&info);
+    argOnnxTypes.push_back(onnxType);
+  }
+  for (const InputShapeOverride &o : options.inputShapes)
+    if (o.inputIndex >= inputIndex)
+      return emitError(fileLoc())
+             << "--input-shape names input " << o.inputIndex
+             << " but the graph has " << inputIndex << " inputs";
+
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(builder, fileLoc(), options.entryName,
+                                   builder.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  for (auto [i, info] : llvm::enumerate(argInfos)) {
+    define(info->name(), {body->getArgument(i), argOnnxTypes[i]});
+    func.setArgAttr(i, "tern.name", builder.getStringAttr(info->name()));
+    func.setArgAttr(i, "tern.onnx_type",
+                    builder.getI32IntegerAttr(argOnnxTypes[i]));
+  }
+
+  for (const auto &init : graph.initializer()) {
+    FailureOr<OnnxValue> value = importConstant(init, fileLoc());
+    if (failed(value))
+      return failure();
+    define(init.name(), *value);
+  }
+  for (const auto &[name, file] : bindings) {
+    bool found = llvm::any_of(graph.input(), [&](const auto &info) {
+      return info.name() == name.str();
+    });
+    if (!found)
+      return emitError(fileLoc()) << "--bind-input names '" << name
+                                  << "', which is not a graph input";
+    auto buffer = llvm::MemoryBuffer::getFile(file);
+    if (!buffer)
+      return emitError(fileLoc()) << "--bind-input " << name << ": cannot read '"
+                                  << file << "': " << buffer.getError().message();
+    std::string error;
+    auto tensor = parseTensorProto((*buffer)->getBuffer(), error);
+    if (!tensor)
+      return emitError(fileLoc()) << file << ": " << error;
+    tensor->set_name(name.str());
+    FailureOr<OnnxValue> value =
+        importConstant(*tensor, FileLineColLoc::get(getContext(), file, 0, 0));
+    if (failed(value))
+      return failure();
+    define(name, *value);
+  }
+
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return failure();
+
+  SmallVector<Value> results;
+  SmallVector<int32_t> resultOnnxTypes;
+  for (const auto &output : graph.output()) {
+    OnnxValue value = lookup(output.name());
+    if (!value.value)
+      return emitError(fileLoc())
+             << "graph output '" << output.name() << "' is never produced";
+    results.push_back(value.value);
+    resultOnnxTypes.push_back(value.onnxType);
+  }
+  func::ReturnOp::create(builder, fileLoc(), results);
+  func.setFunctionType(
+      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
+    func.setResultAttr(i, "tern.name", builder.getStringAttr(output.name()));
+    func.setResultAttr(i, "tern.onnx_type",
+                       builder.getI32IntegerAttr(resultOnnxTypes[i]));
+  }
+  if (failed(verify(module)))
+    return emitError(fileLoc())
+           << "internal error: the imported IR does not verify";
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
+                                        unsigned index) {
+  Location loc = nodeLoc(node, index);
+  int64_t opset = opsetOf(node.domain());
+  bool knownOp = false;
+  OpHandler handler =
+      OpRegistry::get().lookup(node.domain(), node.op_type(), opset, knownOp);
+  std::string domain = node.domain().empty() ? "" : node.domain() + ".";
+  if (!handler)
+    return emitError(loc) << "node '" << node.name() << "': op "
+                          << domain << node.op_type()
+                          << (knownOp ? " is not supported at" : " (")
+                          << " opset " << opset << (knownOp ? "" : ") is not supported");
+  for (const std::string &name : node.input())
+    if (!name.empty() && !lookup(name).value)
+      return emitError(loc) << "node '" << node.name() << "' (" << domain
+                            << node.op_type() << "): input '" << name
+                            << "' is not defined before the node";
+  NodeContext context(*this, node, opset, builder, loc);
+  if (failed(handler(context)))
+    return failure();
+  for (auto [i, name] : llvm::enumerate(node.output()))
+    if (!name.empty() && !lookup(name).value)
+      return context.emitError() << "output " << i << " ('" << name
+                                 << "') is not supported";
+  return success();
+}

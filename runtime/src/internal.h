@@ -1,0 +1,18 @@
+/* Helpers shared by the runtime's sources; not part of the public API. */
+#ifndef TERN_RUNTIME_INTERNAL_H
+#define TERN_RUNTIME_INTERNAL_H
+
+#include "tern/runtime.h"
+
+/* Records a printf-style message as the thread's last error and returns
+ * `status`, so callers can write `return tern_fail(...)`. */
+tern_status tern_fail(tern_status status, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Reads a whole file into malloc'd memory. */
+tern_status tern_read_file(const char *path, uint8_t **data, size_t *size);
+
+#endif

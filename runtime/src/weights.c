@@ -1,0 +1,138 @@
+/* The weights file: validated, then memory-mapped (read into memory where
+ * mmap is unavailable). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#if defined(__unix__) || defined(__APPLE__)
+#define TERN_HAVE_MMAP 1
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+struct tern_weights {
+  uint8_t *base; /* the whole file */
+  size_t size;
+  int mapped;
+};
+
+uint64_t tern_fnv1a64(const void *data, size_t size) {
+  const uint8_t *bytes = (const uint8_t *)data;
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+static uint64_t read_u64(const uint8_t *p) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; --i)
+    value = (value << 8) | p[i];
+  return value;
+}
+
+static uint32_t read_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+static tern_status map_file(const char *path, tern_weights *weights) {
+#if TERN_HAVE_MMAP
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return tern_fail(TERN_ERROR_IO, "%s: cannot open weights file", path);
+  struct stat info;
+  if (fstat(fd, &info) != 0) {
+    close(fd);
+    return tern_fail(TERN_ERROR_IO, "%s: cannot stat weights file", path);
+  }
+  weights->size = (size_t)info.st_size;
+  if (weights->size < TERN_WEIGHTS_HEADER_BYTES) {
+    close(fd);
+    return tern_fail(TERN_ERROR_FORMAT,
+                     "%s: truncated weights file (%zu bytes, header is %u)",
+                     path, weights->size, TERN_WEIGHTS_HEADER_BYTES);
+  }
+  void *base = mmap(NULL, weights->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (base == MAP_FAILED)
+    return tern_fail(TERN_ERROR_IO, "%s: cannot map weights file", path);
+  weights->base = (uint8_t *)base;
+  weights->mapped = 1;
+  return TERN_OK;
+#else
+  tern_status status = tern_read_file(path, &weights->base, &weights->size);
+  if (status == TERN_OK && weights->size < TERN_WEIGHTS_HEADER_BYTES)
+    return tern_fail(TERN_ERROR_FORMAT, "%s: truncated weights file", path);
+  return status;
+#endif
+}
+
+void tern_weights_close(tern_weights *weights) {
+  if (!weights)
+    return;
+#if TERN_HAVE_MMAP
+  if (weights->mapped)
+    munmap(weights->base, weights->size);
+  else
+#endif
+    free(weights->base);
+  free(weights);
+}
+
+tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
+                              uint64_t expected_checksum, tern_weights **out) {
+  *out = NULL;
+  tern_weights *weights = (tern_weights *)calloc(1, sizeof *weights);
+  if (!weights)
+    return tern_fail(TERN_ERROR_MEMORY, "out of memory");
+  tern_status status = map_file(path, weights);
+  if (status != TERN_OK) {
+    free(weights);
+    return status;
+  }
+  const uint8_t *header = weights->base;
+  uint64_t payload = read_u64(header + 16);
+  if (memcmp(header, TERN_WEIGHTS_MAGIC, 8) != 0)
+    status = tern_fail(TERN_ERROR_FORMAT, "%s: not a tern weights file", path);
+  else if (read_u32(header + 8) != TERN_WEIGHTS_VERSION)
+    status = tern_fail(TERN_ERROR_FORMAT,
+                       "%s: weights format version %u, this runtime reads %u",
+                       path, read_u32(header + 8), TERN_WEIGHTS_VERSION);
+  else if (payload != weights->size - TERN_WEIGHTS_HEADER_BYTES)
+    status = tern_fail(TERN_ERROR_FORMAT,
+                       "%s: truncated weights file (header says %llu payload "
+                       "bytes, file has %llu)",
+                       path, (unsigned long long)payload,
+                       (unsigned long long)(weights->size -
+                                            TERN_WEIGHTS_HEADER_BYTES));
+  else if (payload != expected_bytes)
+    status = tern_fail(TERN_ERROR_FORMAT,
+                       "%s: weights hold %llu bytes but the model expects "
+                       "%llu; was it written for another model?",
+                       path, (unsigned long long)payload,
+                       (unsigned long long)expected_bytes);
+  else if (read_u64(header + 24) != expected_checksum ||
+           tern_fnv1a64(header + TERN_WEIGHTS_HEADER_BYTES, payload) !=
+               expected_checksum)
+    status = tern_fail(TERN_ERROR_FORMAT,
+                       "%s: weights checksum mismatch (corrupt file, or "
+                       "written for another model)",
+                       path);
+  if (status != TERN_OK) {
+    tern_weights_close(weights);
+    return status;
+  }
+  *out = weights;
+  return TERN_OK;
+}
+
+const uint8_t *tern_weights_payload(const tern_weights *weights) {
+  return weights->base + TERN_WEIGHTS_HEADER_BYTES;
+}

@@ -1,0 +1,297 @@
+//===- ternc.cpp - the tern compiler driver -------------------------------===//
+//
+//   ternc model.onnx -o outdir [--emit=mlir|loops|emitc|cpp|lib|exe]
+//         [--target=cpu] [--input-shape=0:1,3,224,224] [--bind-input=n=f.pb]
+//
+// Nothing is written unless the whole compilation (and build, for lib/exe)
+// succeeds: files are staged in a hidden folder inside outdir and moved into
+// place at the end.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Target.h"
+#include "frontend/onnx/OnnxImporter.h"
+#include "tools/common/Registration.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Signals.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "tern/runtime.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("ternc options");
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    outputPath("o", cl::desc("Output folder (for cpp/lib/exe) or file (for IR "
+                             "stages; default: stdout)"),
+               cl::value_desc("path"), cl::cat(category));
+static cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to produce (default: cpp)"), cl::init(EmitKind::Cpp),
+    cl::values(
+        clEnumValN(EmitKind::Mlir, "mlir", "the imported IR"),
+        clEnumValN(EmitKind::Loops, "loops",
+                   "IR after lowering to loops on planned buffers"),
+        clEnumValN(EmitKind::EmitC, "emitc", "the EmitC IR C++ is printed from"),
+        clEnumValN(EmitKind::Cpp, "cpp",
+                   "C++ sources, weights file and build files"),
+        clEnumValN(EmitKind::Lib, "lib", "... and a static library"),
+        clEnumValN(EmitKind::Exe, "exe", "... and a standalone executable")),
+    cl::cat(category));
+static cl::opt<std::string> targetName(
+    "target", cl::desc("Code generator, optionally with a variant: cpu"),
+    cl::init("cpu"), cl::cat(category));
+static cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Shape of graph input N, overriding the model's: N:d0,d1,..."),
+    cl::value_desc("N:dims"), cl::cat(category));
+static cl::list<std::string> boundInputs(
+    "bind-input",
+    cl::desc("Fix graph input NAME to the tensor in FILE.pb at compile time"),
+    cl::value_desc("NAME=FILE"), cl::cat(category));
+static cl::opt<std::string>
+    modelNameOpt("name",
+                 cl::desc("Base name of the outputs (default: the model "
+                          "file's name without extension)"),
+                 cl::cat(category));
+static cl::opt<bool> verbose("v", cl::desc("Print progress and commands"),
+                             cl::cat(category));
+static cl::opt<bool> listTargets("list-targets",
+                                 cl::desc("List code generators and exit"),
+                                 cl::cat(category));
+
+namespace {
+/// Prints "file: error: message" (with the line when the location has one)
+/// and remembers that an error happened.
+class DriverDiagnostics {
+public:
+  explicit DriverDiagnostics(MLIRContext &context)
+      : registration(context.getDiagEngine().registerHandler(
+            [this](Diagnostic &diag) { print(diag); })),
+        context(context) {}
+  ~DriverDiagnostics() { context.getDiagEngine().eraseHandler(registration); }
+
+private:
+  void print(Diagnostic &diag) {
+    std::string where = inputPath;
+    if (auto file = diag.getLocation()->findInstanceOf<FileLineColLoc>()) {
+      where = file.getFilename().str();
+      if (file.getLine() > 0)
+        where += ":" + std::to_string(file.getLine()) + ":" +
+                 std::to_string(file.getColumn());
+    }
+    const char *severity = diag.getSeverity() == DiagnosticSeverity::Error
+                               ? "error"
+                           : diag.getSeverity() == DiagnosticSeverity::Warning
+                               ? "warning"
+                               : "note";
+    llvm::errs() << where << ": " << severity << ": " << diag.str() << "\n";
+    for (Diagnostic &note : diag.getNotes())
+      llvm::errs() << where << ": note: " << note.str() << "\n";
+  }
+  DiagnosticEngine::HandlerID registration;
+  MLIRContext &context;
+};
+
+void progress(const llvm::Twine &message) {
+  if (verbose)
+    llvm::errs() << "ternc: " << message << "\n";
+}
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << inputPath << ": error: " << message << "\n";
+  return 1;
+}
+
+/// A C identifier from a file name: other characters become '_'.
+std::string symbolPrefixFor(llvm::StringRef name) {
+  std::string prefix;
+  for (char c : name)
+    prefix += llvm::isAlnum(c) ? c : '_';
+  if (prefix.empty() || llvm::isDigit(prefix[0]))
+    prefix = "m_" + prefix;
+  return prefix;
+}
+
+/// Writes the folder's files into a fresh staging folder inside `dir`.
+std::error_code writeStaged(llvm::StringRef staging, const OutputFolder &out) {
+  for (const OutputFolder::File &file : out.files()) {
+    llvm::SmallString<256> path(staging);
+    llvm::sys::path::append(path, file.path);
+    if (auto ec = llvm::sys::fs::create_directories(
+            llvm::sys::path::parent_path(path)))
+      return ec;
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return ec;
+    os << file.contents;
+    os.close();
+    if (os.has_error())
+      return os.error();
+  }
+  return {};
+}
+
+/// Moves every regular file under `staging` to the same place under `dir`.
+std::error_code moveIntoPlace(llvm::StringRef staging, llvm::StringRef dir) {
+  std::error_code ec;
+  for (llvm::sys::fs::recursive_directory_iterator it(staging, ec), end;
+       it != end && !ec; it.increment(ec)) {
+    if (it->type() != llvm::sys::fs::file_type::regular_file)
+      continue;
+    llvm::StringRef relative =
+        llvm::StringRef(it->path()).drop_front(staging.size() + 1);
+    llvm::SmallString<256> target(dir);
+    llvm::sys::path::append(target, relative);
+    if ((ec = llvm::sys::fs::create_directories(
+             llvm::sys::path::parent_path(target))))
+      return ec;
+    if ((ec = llvm::sys::fs::rename(it->path(), target)))
+      return ec;
+  }
+  return ec;
+}
+
+int writeIR(ModuleOp module) {
+  std::string error;
+  std::string path = outputPath.empty() ? "-" : outputPath.getValue();
+  auto file = mlir::openOutputFile(path, &error);
+  if (!file)
+    return fail(error);
+  module.print(file->os());
+  file->keep();
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerBuiltinTargets();
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "ternc " << TERN_RUNTIME_VERSION_STRING
+       << " (tern: ternary and low-bit neural network compiler)\n";
+  });
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "ternc: compiles an ONNX model ahead of time into C++, a weights file "
+      "and (with --emit=lib/exe) a library or program\n");
+
+  if (listTargets) {
+    for (Target *target : allTargets())
+      llvm::outs() << target->name() << ": " << target->description() << "\n";
+    return 0;
+  }
+  auto [targetBase, variant] = llvm::StringRef(targetName).split(':');
+  Target *target = lookupTarget(targetBase);
+  if (!target) {
+    std::string known;
+    for (Target *t : allTargets())
+      known += (known.empty() ? "" : ", ") + t->name().str();
+    return fail("unknown target '" + targetBase + "' (known: " + known + ")");
+  }
+
+  OnnxImportOptions importOptions;
+  for (const std::string &spec : inputShapes) {
+    std::string error =
+        parseInputShapeOverride(spec, importOptions.inputShapes);
+    if (!error.empty())
+      return fail(error);
+  }
+  for (const std::string &spec : boundInputs) {
+    auto [name, file] = llvm::StringRef(spec).split('=');
+    if (name.empty() || file.empty())
+      return fail("expected --bind-input=NAME=FILE, got '" + spec + "'");
+    importOptions.boundInputs.push_back({name.str(), file.str()});
+  }
+
+  TargetOptions options;
+  options.modelName = modelNameOpt.empty()
+                          ? llvm::sys::path::stem(inputPath).str()
+                          : modelNameOpt.getValue();
+  options.symbolPrefix = symbolPrefixFor(options.modelName);
+  options.variant = variant.str();
+  options.verbose = verbose;
+  if (options.modelName.empty() ||
+      llvm::StringRef(options.modelName).find_first_of("/\\") !=
+          llvm::StringRef::npos)
+    return fail("invalid model name '" + options.modelName + "'");
+  bool folderOutput = emitKind == EmitKind::Cpp || emitKind == EmitKind::Lib ||
+                      emitKind == EmitKind::Exe;
+  if (folderOutput && outputPath.empty())
+    return fail("give an output folder with -o");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerOnnxImportDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  DriverDiagnostics diagnostics(context);
+
+  progress("importing " + inputPath);
+  OwningOpRef<ModuleOp> module =
+      importOnnxModel(&context, inputPath, importOptions);
+  if (!module)
+    return 1;
+  if (emitKind == EmitKind::Mlir)
+    return writeIR(*module);
+
+  progress("lowering for target " + targetName);
+  EmitKind stage = folderOutput ? EmitKind::EmitC : emitKind.getValue();
+  if (failed(target->lower(*module, stage, options)))
+    return 1;
+  if (!folderOutput)
+    return writeIR(*module);
+
+  progress("emitting sources");
+  OutputFolder out;
+  if (failed(target->emitSources(*module, options, out)))
+    return 1;
+
+  bool createdDir = !llvm::sys::fs::exists(outputPath);
+  if (auto ec = llvm::sys::fs::create_directories(outputPath))
+    return fail("cannot create '" + outputPath + "': " + ec.message());
+  llvm::SmallString<256> staging(outputPath);
+  llvm::sys::path::append(staging, ".ternc-staging-" +
+                                       std::to_string(llvm::sys::Process::getProcessId()));
+  auto cleanUp = [&] {
+    llvm::sys::fs::remove_directories(staging);
+    if (createdDir)
+      llvm::sys::fs::remove_directories(outputPath);
+  };
+  if (auto ec = writeStaged(staging, out)) {
+    cleanUp();
+    return fail("cannot write into '" + outputPath + "': " + ec.message());
+  }
+  if (emitKind == EmitKind::Lib || emitKind == EmitKind::Exe) {
+    progress("building with the system C++ compiler");
+    std::string error;
+    if (failed(target->build(staging, emitKind, options, error))) {
+      cleanUp();
+      return fail(error);
+    }
+  }
+  if (auto ec = moveIntoPlace(staging, outputPath)) {
+    cleanUp();
+    return fail("cannot move outputs into '" + outputPath + "': " + ec.message());
+  }
+  llvm::sys::fs::remove_directories(staging);
+  progress("wrote " + outputPath);
+  return 0;
+}
