@@ -165,6 +165,8 @@ Value build::reshape(OpBuilder &b, Location loc, Value input,
   if (type.getShape() == shape)
     return input;
   Type element = type.getElementType();
+  if (type.getNumElements() == 0)
+    return empty(b, loc, shape, element);
   // Collapse everything to 1-D (rank 0 expands to [1]), then expand.
   Value flat = input;
   int64_t count = type.getNumElements();

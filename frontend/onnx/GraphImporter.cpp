@@ -231,17 +231,25 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   bool knownOp = false;
   OpHandler handler =
       OpRegistry::get().lookup(node.domain(), node.op_type(), opset, knownOp);
-  std::string domain = node.domain().empty() ? "" : node.domain() + ".";
+  std::string what = describeNode(node, loc, opset);
   if (!handler)
-    return emitError(loc) << "node '" << node.name() << "': op "
-                          << domain << node.op_type()
-                          << (knownOp ? " is not supported at" : " (")
-                          << " opset " << opset << (knownOp ? "" : ") is not supported");
+    return emitError(loc) << what << ": op " << node.op_type()
+                          << (knownOp ? " is not supported at this opset"
+                                      : " is not supported");
   for (const std::string &name : node.input())
     if (!name.empty() && !lookup(name).value)
-      return emitError(loc) << "node '" << node.name() << "' (" << domain
-                            << node.op_type() << "): input '" << name
+      return emitError(loc) << what << ": input '" << name
                             << "' is not defined before the node";
+  // Opsets before 7 broadcast only with an explicit attribute, aligned at
+  // `axis`; numpy-style suffix alignment is the same when no axis is given.
+  for (const auto &attr : node.attribute())
+    if (opset < 7 && attr.name() == "axis" &&
+        llvm::any_of(node.attribute(), [](const auto &a) {
+          return a.name() == "broadcast" && a.i() == 1;
+        }) && node.op_type() != "Gemm")
+      return emitError(loc) << what
+                            << ": legacy broadcasting with an axis is not "
+                               "supported";
   NodeContext context(*this, node, opset, builder, loc);
   if (failed(handler(context)))
     return failure();

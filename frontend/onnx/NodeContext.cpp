@@ -113,10 +113,17 @@ void NodeContext::setOutput(unsigned i, Value value, int32_t onnxType) {
 }
 
 InFlightDiagnostic NodeContext::emitError() const {
+  return mlir::emitError(loc) << describeNode(node, loc, opset) << ": ";
+}
+
+std::string mlir::tern::describeNode(const onnx::NodeProto &node,
+                                     Location loc, int64_t opset) {
+  std::string name = node.name();
+  if (auto named = dyn_cast<NameLoc>(loc))
+    name = named.getName().str();
   std::string domain = node.domain().empty() ? "" : node.domain() + ".";
-  return mlir::emitError(loc)
-         << "node '" << node.name() << "' (" << domain << node.op_type()
-         << ", opset " << opset << "): ";
+  return "node '" + name + "' (" + domain + node.op_type() + ", opset " +
+         std::to_string(opset) + ")";
 }
 
 LogicalResult NodeContext::unsupported(const Twine &what) const {

@@ -34,6 +34,10 @@ struct OnnxValue {
 
 class GraphImporter;
 
+/// "node 'name' (domain.Op, opset N)"; unnamed nodes are "#index Op".
+std::string describeNode(const onnx::NodeProto &node, Location loc,
+                         int64_t opset);
+
 class NodeContext {
 public:
   NodeContext(GraphImporter &graph, const onnx::NodeProto &node,

@@ -51,10 +51,10 @@ const OpRegistry &OpRegistry::get() {
     OpRegistry r;
     registerElementwiseOps(r);
     registerMatMulOps(r);
-    // TODO-BUILD registerNormalizationOps(r);
+    registerNormalizationOps(r);
     registerShapeOps(r);
-    // TODO-BUILD registerConvolutionOps(r);
-    // TODO-BUILD registerQuantizedOps(r);
+    registerConvolutionOps(r);
+    registerQuantizedOps(r);
     // TODO-BUILD registerQonnxOps(r);
     return r;
   }();

@@ -26,8 +26,10 @@ using OpHandler = LogicalResult (*)(NodeContext &node);
 constexpr llvm::StringLiteral kOnnxDomain = "";
 constexpr llvm::StringLiteral kQonnxDomain = "qonnx.custom_op.general";
 
-/// The oldest and newest default-domain opsets tern accepts.
-constexpr int64_t kMinOnnxOpset = 6;
+/// The oldest and newest default-domain opsets tern accepts. Handlers are
+/// written against opsets 6-23; older models import where an op's form is
+/// unchanged (ONNX's own node tests still use opset 1 for some ops).
+constexpr int64_t kMinOnnxOpset = 1;
 constexpr int64_t kMaxOnnxOpset = 23;
 
 class OpRegistry {
