@@ -35,15 +35,26 @@ static ElementsAttr constantAttr(Value value) {
   return nullptr;
 }
 
+/// Reports that input `i` must be a compile-time constant.
+static void reportNotConstant(const NodeContext &n, unsigned i,
+                              StringRef what) {
+  auto diag = n.emitError();
+  diag << what << " (input " << i << ", '" << n.node.input(i) << "') ";
+  if (n.hasInput(i) && isa<BlockArgument>(n.input(i)))
+    diag << "comes from a graph input; shapes are static in tern, so fix it "
+            "at compile time with --bind-input="
+         << n.node.input(i) << "=FILE.pb";
+  else
+    diag << "is computed at run time, which is not supported: it must be a "
+            "compile-time constant";
+}
+
 std::optional<SmallVector<int64_t>>
 NodeContext::constantInts(unsigned i, StringRef what) const {
   if (ElementsAttr attr = hasInput(i) ? constantAttr(input(i)) : nullptr)
     if (auto values = getIntegerValues(attr))
       return values;
-  emitError() << what << " (input " << i << ", '" << node.input(i)
-              << "') must be a compile-time constant; if it is a graph "
-                 "input, fix it with --bind-input="
-              << node.input(i) << "=FILE.pb";
+  reportNotConstant(*this, i, what);
   return std::nullopt;
 }
 
@@ -52,8 +63,7 @@ NodeContext::constantFloats(unsigned i, StringRef what) const {
   if (ElementsAttr attr = hasInput(i) ? constantAttr(input(i)) : nullptr)
     if (auto values = getFloatValues(attr))
       return values;
-  emitError() << what << " (input " << i << ", '" << node.input(i)
-              << "') must be a compile-time constant";
+  reportNotConstant(*this, i, what);
   return std::nullopt;
 }
 

@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include "onnx/onnx_pb.h"
+
 #include <limits>
 
 using namespace mlir;
@@ -218,15 +220,85 @@ Value pool(OpBuilder &b, Location loc, Value x, const Window &w,
       .getResult(0);
 }
 
+/// MaxPool with its Indices output: the flat index into the unpadded input
+/// of each window's first maximum; storage_order 1 orders the spatial dims
+/// column-major.
+std::pair<Value, Value> maxPoolWithIndices(NodeContext &n, Value x,
+                                           const Window &w,
+                                           ArrayRef<int64_t> outShape,
+                                           Value low) {
+  MLIRContext *context = n.b.getContext();
+  ArrayRef<int64_t> in = n.inputType(0).getShape();
+  size_t spatial = w.kernel.size();
+  unsigned loops = 2 + 2 * spatial;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
+  SmallVector<AffineExpr> xExprs = {d(0), d(1)}, windowExprs, outExprs = {d(0), d(1)};
+  for (size_t i = 0; i < spatial; ++i) {
+    xExprs.push_back(d(2 + i) * w.strides[i] + d(2 + spatial + i) * w.dilations[i]);
+    windowExprs.push_back(d(2 + spatial + i));
+    outExprs.push_back(d(2 + i));
+  }
+  Value window = build::empty(n.b, n.loc, w.kernel, getElementTypeOrSelf(x));
+  Value values = build::filled(n.b, n.loc, outShape, low);
+  Value indices = build::filled(n.b, n.loc, outShape,
+                                build::scalar(n.b, n.loc, n.b.getI64Type(), 0));
+  SmallVector<utils::IteratorType> iterators(2 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(spatial, utils::IteratorType::reduction);
+  AffineMap outMap = AffineMap::get(loops, 0, outExprs, context);
+  auto generic = linalg::GenericOp::create(
+      n.b, n.loc, TypeRange{values.getType(), indices.getType()},
+      ValueRange{x, window}, ValueRange{values, indices},
+      {AffineMap::get(loops, 0, xExprs, context),
+       AffineMap::get(loops, 0, windowExprs, context), outMap, outMap},
+      iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+        // flat = ((n * C + c) * H + h) * W + w, with h = o*s + k*d - pad.
+        Type i64 = b.getI64Type();
+        auto index = [&](unsigned dim) {
+          return Value(arith::IndexCastOp::create(
+              b, l, i64, linalg::IndexOp::create(b, l, dim)));
+        };
+        Value flat = index(0);
+        flat = arith::AddIOp::create(
+            b, l, arith::MulIOp::create(b, l, flat, build::scalar(b, l, i64, in[1])),
+            index(1));
+        bool columnMajor = n.intAttr("storage_order", 0);
+        for (size_t j = 0; j < spatial; ++j) {
+          size_t i = columnMajor ? spatial - 1 - j : j;
+          Value position = arith::AddIOp::create(
+              b, l,
+              arith::MulIOp::create(b, l, index(2 + i),
+                                    build::scalar(b, l, i64, w.strides[i])),
+              arith::MulIOp::create(b, l, index(2 + spatial + i),
+                                    build::scalar(b, l, i64, w.dilations[i])));
+          position = arith::SubIOp::create(b, l, position,
+                                           build::scalar(b, l, i64, w.padBegin[i]));
+          flat = arith::AddIOp::create(
+              b, l,
+              arith::MulIOp::create(b, l, flat, build::scalar(b, l, i64, in[2 + i])),
+              position);
+        }
+        Value greater = isa<FloatType>(a[0].getType())
+                            ? Value(arith::CmpFOp::create(
+                                  b, l, arith::CmpFPredicate::OGT, a[0], a[2]))
+                            : Value(arith::CmpIOp::create(
+                                  b, l,
+                                  n.inputIsUnsigned(0) ? arith::CmpIPredicate::ugt
+                                                       : arith::CmpIPredicate::sgt,
+                                  a[0], a[2]));
+        linalg::YieldOp::create(
+            b, l,
+            ValueRange{arith::SelectOp::create(b, l, greater, a[0], a[2]),
+                       arith::SelectOp::create(b, l, greater, flat, a[3])});
+      });
+  return {generic.getResult(0), generic.getResult(1)};
+}
+
 template <bool isMax>
 LogicalResult importPool(NodeContext &n) {
   ArrayRef<int64_t> xShape = n.inputType(0).getShape();
   if (xShape.size() < 3)
     return n.emitError() << "input must have rank >= 3, got " << n.inputType(0);
-  if (n.hasOutput(1))
-    return n.unsupported("MaxPool's Indices output");
-  if (n.intAttr("storage_order", 0))
-    return n.unsupported("storage_order=1");
   auto kernel = n.intsAttr("kernel_shape");
   if (!kernel)
     return n.emitError() << "kernel_shape is required";
@@ -244,6 +316,12 @@ LogicalResult importPool(NodeContext &n) {
                                       : -std::ldexp(1.0, t.getIntOrFloatBitWidth() - 1);
     Value low = build::scalar(n.b, n.loc, t, lowest);
     Value x = pad(n.b, n.loc, n.input(0), w->padBegin, totalEnd(*w), low);
+    if (n.hasOutput(1)) {
+      auto [values, indices] = maxPoolWithIndices(n, x, *w, outShape, low);
+      n.setOutput(0, values, n.inputOnnxType(0));
+      n.setOutput(1, indices, onnx::TensorProto::INT64);
+      return success();
+    }
     n.setOutput(0,
                 pool(n.b, n.loc, x, *w, outShape, low,
                      [&](OpBuilder &b, Location l, Value v, Value acc) {

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/onnx/Builders.h"
+#include "frontend/onnx/GraphImporter.h"
 #include "frontend/onnx/NodeContext.h"
 #include "frontend/onnx/OpRegistry.h"
 
@@ -362,6 +363,42 @@ LogicalResult importShape(NodeContext &n) {
               onnx::TensorProto::INT64);
   return success();
 }
+/// A tensor of the constant shape in input 0, filled with the one-element
+/// `value` attribute (float 0 by default).
+LogicalResult importConstantOfShape(NodeContext &n) {
+  auto shape = n.constantInts(0, "the shape");
+  if (!shape)
+    return failure();
+  for (int64_t dim : *shape)
+    if (dim < 0)
+      return n.emitError() << "shape has a negative dimension " << dim;
+  Value fill = build::scalar(n.b, n.loc, n.b.getF32Type(), 0);
+  int32_t onnxType = onnx::TensorProto::FLOAT;
+  if (const onnx::TensorProto *value = n.tensorAttr("value")) {
+    FailureOr<OnnxValue> scalar = n.graph.importConstant(*value, n.loc);
+    if (failed(scalar))
+      return failure();
+    if (cast<RankedTensorType>(scalar->value.getType()).getNumElements() != 1)
+      return n.emitError() << "value must hold one element";
+    SmallVector<Value> origin(
+        cast<RankedTensorType>(scalar->value.getType()).getRank(),
+        arith::ConstantIndexOp::create(n.b, n.loc, 0));
+    fill = tensor::ExtractOp::create(n.b, n.loc, scalar->value, origin);
+    onnxType = scalar->onnxType;
+  }
+  n.setOutput(0, build::filled(n.b, n.loc, *shape, fill), onnxType);
+  return success();
+}
+
+LogicalResult importSize(NodeContext &n) {
+  auto type = RankedTensorType::get({}, n.b.getI64Type());
+  int64_t count = n.inputType(0).getNumElements();
+  n.setOutput(0,
+              arith::ConstantOp::create(n.b, n.loc,
+                                        DenseElementsAttr::get(type, count)),
+              onnx::TensorProto::INT64);
+  return success();
+}
 } // namespace
 
 void mlir::tern::registerShapeOps(OpRegistry &r) {
@@ -375,4 +412,6 @@ void mlir::tern::registerShapeOps(OpRegistry &r) {
   r.add("Gather", 1, importGather);
   r.add("Expand", 8, importExpand);
   r.add("Shape", 1, importShape);
+  r.add("Size", 1, importSize);
+  r.add("ConstantOfShape", 9, importConstantOfShape);
 }
