@@ -6,10 +6,11 @@ from lit.llvm import llvm_config
 
 config.name = "tern"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tern_obj_root, "test")
-config.excludes = ["unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["unit", "conformance", "models", "Inputs", "CMakeLists.txt",
+                   "lit.cfg.py", "lit.site.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
@@ -22,9 +23,13 @@ config.substitutions.append((
         os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils.so"))))
 # The system Python, which has numpy, for independent reference checks.
 config.substitutions.append(("%numpy_python", "/usr/bin/python3"))
+# Test data shared beside the project (see ../shared/README.md).
+config.substitutions.append((
+    "%shared", os.path.join(os.path.dirname(config.tern_src_root), "shared")))
+config.substitutions.append(("%tern_src", config.tern_src_root))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["tern-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["tern-opt", "ternc"], tool_dirs)

@@ -182,6 +182,23 @@ struct CallLowering : OpConversionPattern<OpTy> {
   std::string callee;
 };
 
+/// Unsigned division on index: size_t is unsigned already, so no casts
+/// (upstream converts divui/remui on integers only).
+template <typename ArithOp, typename EmitCOp>
+struct IndexUnsignedLowering : OpConversionPattern<ArithOp> {
+  using OpConversionPattern<ArithOp>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ArithOp op, typename ArithOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!op.getType().isIndex())
+      return rewriter.notifyMatchFailure(op, "not on index");
+    Type sizeT = this->getTypeConverter()->convertType(op.getType());
+    rewriter.replaceOpWithNewOp<EmitCOp>(op, sizeT, adaptor.getLhs(),
+                                         adaptor.getRhs());
+    return success();
+  }
+};
+
 struct TernConvertToEmitCPass
     : tern::impl::TernConvertToEmitCBase<TernConvertToEmitCPass> {
   void runOnOperation() override {
@@ -210,7 +227,10 @@ struct TernConvertToEmitCPass
     patterns.add<LoadLowering, StoreLowering, ViewLowering,
                  ExtractStridedMetadataLowering, DeallocLowering,
                  SameBaseLowering<memref::ReinterpretCastOp>,
-                 SameBaseLowering<memref::CastOp>>(converter, context);
+                 SameBaseLowering<memref::CastOp>,
+                 IndexUnsignedLowering<arith::DivUIOp, emitc::DivOp>,
+                 IndexUnsignedLowering<arith::RemUIOp, emitc::RemOp>>(converter,
+                                                                      context);
     patterns.add<CallLowering<math::TanhOp>>(converter, context, "std::tanh");
     patterns.add<CallLowering<math::ErfOp>>(converter, context, "std::erf");
     patterns.add<CallLowering<math::SqrtOp>>(converter, context, "std::sqrt");

@@ -55,7 +55,7 @@ const OpRegistry &OpRegistry::get() {
     registerShapeOps(r);
     registerConvolutionOps(r);
     registerQuantizedOps(r);
-    // TODO-BUILD registerQonnxOps(r);
+    registerQonnxOps(r);
     return r;
   }();
   return registry;
