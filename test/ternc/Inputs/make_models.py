@@ -1,0 +1,101 @@
+"""Writes small ONNX models (good and bad) for ternc's lit tests into the
+folder given as argv[1]."""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def save(name, nodes, inputs, outputs, inits=(), opset=13, domains=()):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+    imports = [helper.make_opsetid("", opset)] + [
+        helper.make_opsetid(d, 1) for d in domains]
+    model = helper.make_model(graph, opset_imports=imports)
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+    return model
+
+
+def tensor(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+# A valid model: y = relu(x @ w + b).
+w = numpy_helper.from_array(np.arange(12, dtype=np.float32).reshape(3, 4) / 10, "w")
+b = numpy_helper.from_array(np.ones(4, dtype=np.float32), "b")
+good = save("mlp", [helper.make_node("MatMul", ["x", "w"], ["h"], name="matmul"),
+                    helper.make_node("Add", ["h", "b"], ["s"], name="bias"),
+                    helper.make_node("Relu", ["s"], ["y"], name="relu")],
+            [tensor("x", [2, 3])], [tensor("y", [2, 4])], [w, b])
+
+# Truncated and non-ONNX files.
+data = good.SerializeToString()
+with open(os.path.join(out, "truncated.onnx"), "wb") as f:
+    f.write(data[: len(data) // 2])
+with open(os.path.join(out, "garbage.onnx"), "wb") as f:
+    f.write(b"\xff\xff\xff\xff this is not a protobuf")
+
+save("unsupported_op", [helper.make_node("Einsum", ["x", "x"], ["y"],
+                                         name="mix", equation="ij,ij->ij")],
+     [tensor("x", [2, 2])], [tensor("y", [2, 2])], opset=12)
+save("future_opset", [helper.make_node("Relu", ["x"], ["y"], name="r")],
+     [tensor("x", [2])], [tensor("y", [2])], opset=24)
+save("shape_mismatch", [helper.make_node("Add", ["x", "z"], ["y"], name="add")],
+     [tensor("x", [2, 3]), tensor("z", [4])], [tensor("y", [2, 3])])
+save("float16_input", [helper.make_node("Relu", ["x"], ["y"], name="r")],
+     [tensor("x", [2], TensorProto.FLOAT16)], [tensor("y", [2], TensorProto.FLOAT16)])
+save("dynamic_batch", [helper.make_node("Relu", ["x"], ["y"], name="r")],
+     [tensor("x", ["N", 3])], [tensor("y", ["N", 3])])
+save("undefined_input", [helper.make_node("Relu", ["nowhere"], ["y"], name="r")],
+     [tensor("x", [2])], [tensor("y", [2])])
+save("runtime_shape", [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+     [tensor("x", [2, 3]), tensor("shape", [2], TensorProto.INT64)],
+     [tensor("y", [3, 2])])
+
+# Overflowing dims on an initializer.
+huge = onnx.TensorProto()
+huge.name, huge.data_type = "big", TensorProto.FLOAT
+huge.dims.extend([1 << 40, 1 << 40])
+huge.raw_data = b""
+save("overflow", [helper.make_node("Add", ["x", "big"], ["y"], name="add")],
+     [tensor("x", [1])], [tensor("y", [1])], [huge])
+
+
+def external(name, location, length=None):
+    t = onnx.TensorProto()
+    t.name, t.data_type = "w", TensorProto.FLOAT
+    t.dims.extend([3, 4])
+    t.data_location = TensorProto.EXTERNAL
+    entry = t.external_data.add()
+    entry.key, entry.value = "location", location
+    if length is not None:
+        entry = t.external_data.add()
+        entry.key, entry.value = "length", str(length)
+    save(name, [helper.make_node("MatMul", ["x", "w"], ["y"], name="matmul")],
+         [tensor("x", [2, 3])], [tensor("y", [2, 4])], [t])
+
+
+weights = np.arange(12, dtype=np.float32) / 10
+weights.tofile(os.path.join(out, "weights.bin"))
+weights[:5].tofile(os.path.join(out, "short.bin"))
+external("external_ok", "weights.bin")
+external("external_absolute", "/etc/passwd")
+external("external_dotdot", "../outside.bin")
+external("external_missing", "missing.bin")
+external("external_truncated", "short.bin")
+os.makedirs(os.path.join(out, "..", "elsewhere"), exist_ok=True)
+weights.tofile(os.path.join(out, "..", "elsewhere", "w.bin"))
+link = os.path.join(out, "escape.bin")
+if not os.path.lexists(link):
+    os.symlink(os.path.join("..", "elsewhere", "w.bin"), link)
+external("external_symlink", "escape.bin")
+
+# Inputs for the compiled mlp: a good one, a wrongly shaped one, garbage.
+np.save(os.path.join(out, "x.npy"), np.arange(6, dtype=np.float32).reshape(2, 3))
+np.save(os.path.join(out, "x_wrong.npy"), np.zeros((3, 2), dtype=np.float32))
+with open(os.path.join(out, "x_garbage.pb"), "wb") as f:
+    f.write(b"\x0a\xff\xff")
