@@ -16,6 +16,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -36,7 +37,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("ternc options");
 
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
-                                      cl::Required, cl::cat(category));
+                                      cl::cat(category));
 static cl::opt<std::string>
     outputPath("o", cl::desc("Output folder (for cpp/lib/exe) or file (for IR "
                              "stages; default: stdout)"),
@@ -174,6 +175,8 @@ int writeIR(ModuleOp module) {
   auto file = mlir::openOutputFile(path, &error);
   if (!file)
     return fail(error);
+  if (failed(verify(module)))
+    return 1;
   module.print(file->os());
   file->keep();
   return 0;
@@ -197,6 +200,10 @@ int main(int argc, char **argv) {
     for (Target *target : allTargets())
       llvm::outs() << target->name() << ": " << target->description() << "\n";
     return 0;
+  }
+  if (inputPath.empty()) {
+    llvm::errs() << "ternc: error: no input model (see --help)\n";
+    return 1;
   }
   auto [targetBase, variant] = llvm::StringRef(targetName).split(':');
   Target *target = lookupTarget(targetBase);
