@@ -2,9 +2,10 @@
 //
 // A target turns an imported module (tensors, linalg, tern ops) into a
 // folder of sources, and optionally builds it. ternc finds targets by name
-// (`--target=cpu`); a new accelerator adds one folder under codegen/ with a
-// Target subclass and a registration call in codegen/Targets.cpp (see
-// codegen/skeleton/ and codegen/README.md).
+// (`--target=cpu`). A new accelerator adds one folder under codegen/ with a
+// Target subclass, a factory function, and a CMakeLists.txt calling
+// tern_add_codegen_target(); nothing else changes (see codegen/skeleton/
+// and codegen/README.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef TERN_CODEGEN_TARGET_H
@@ -83,7 +84,8 @@ public:
 void registerTarget(std::unique_ptr<Target> target);
 Target *lookupTarget(llvm::StringRef name);
 std::vector<Target *> allTargets();
-/// Registers the targets built into this binary (codegen/Targets.cpp).
+/// Registers the targets built into this binary (generated from the target
+/// folders; see codegen/CMakeLists.txt).
 void registerBuiltinTargets();
 
 } // namespace mlir::tern

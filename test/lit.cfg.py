@@ -32,4 +32,5 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["tern-opt", "ternc", "not"], tool_dirs)
+llvm_config.add_tool_substitutions(
+    ["tern-opt", "ternc", "not", "mlir-translate"], tool_dirs)

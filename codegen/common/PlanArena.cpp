@@ -44,6 +44,8 @@ unsigned topLevelPosition(Operation *op, Block &body,
 void extendOverUses(Value value, Buffer &buffer, Block &body,
                     const DenseMap<Operation *, unsigned> &positions) {
   for (Operation *user : value.getUsers()) {
+    if (isa<memref::DeallocOp>(user)) // the end of a life, not a use
+      continue;
     buffer.last = std::max(buffer.last, topLevelPosition(user, body, positions));
     if (isa<ViewLikeOpInterface>(user) || isa<memref::ReshapeOp>(user))
       for (Value result : user->getResults())

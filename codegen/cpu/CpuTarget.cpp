@@ -5,7 +5,7 @@
 // descriptor, header, main, build files, runtime copy and weights file.
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/cpu/CpuTarget.h"
+#include "codegen/Target.h"
 
 #include "codegen/common/EmbeddedRuntime.h"
 #include "codegen/common/Passes.h"
@@ -286,6 +286,8 @@ private:
 };
 } // namespace
 
-std::unique_ptr<Target> mlir::tern::createCpuTarget() {
+namespace mlir::tern {
+std::unique_ptr<Target> createCpuTarget() {
   return std::make_unique<CpuTarget>();
 }
+} // namespace mlir::tern
