@@ -1,31 +1,30 @@
 #!/usr/bin/env bash
-# The main job on the bundled default: builds tern, then compiles and runs a
-# BitNet b1.58 linear layer (test/examples/bitlinear.mlir) through tern's
-# reference semantics, and checks the result against numpy.
+# The main job on the bundled default: builds tern, compiles the bundled
+# ternary MLP (examples/ternary_mlp/ternary_mlp.onnx: QONNX 2-bit weights)
+# with ternc into a standalone executable, runs it, and checks its output
+# against an independent numpy reference.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${TERN_BUILD_DIR:-$ROOT/build}"
-EXAMPLE="$ROOT/test/examples/bitlinear.mlir"
-LIBS=/usr/lib/llvm-22/lib
+EXAMPLE="$ROOT/examples/ternary_mlp"
+OUT="$BUILD/demo/ternary_mlp"
 
 "$ROOT/scripts/build.sh"
 
 echo
-echo "== tern-opt: the example, parsed and verified =="
-"$BUILD/bin/tern-opt" "$EXAMPLE" | sed -n '/func.func @bitlinear/,/^  }/p'
+echo "== ternc --emit=mlir: the QONNX weights import as packed ternary tensors =="
+"$BUILD/bin/ternc" "$EXAMPLE/ternary_mlp.onnx" --emit=mlir | grep -E 'tern\.(unpack|dequantize)'
 
 echo
-echo "== tern-opt --tern-lower-to-reference: tern ops become loops =="
-"$BUILD/bin/tern-opt" "$EXAMPLE" --tern-lower-to-reference |
-  grep -c 'linalg.generic' | xargs echo "linalg.generic loop nests:"
+echo "== ternc --emit=exe: C++, a weights file and a standalone program =="
+rm -rf "$OUT"
+"$BUILD/bin/ternc" "$EXAMPLE/ternary_mlp.onnx" -o "$OUT" --emit=exe
+ls -l "$OUT"
+float_bytes=$(( (128 * 64 + 10 * 128) * 4 ))
+echo "weights file: $(stat -c %s "$OUT/ternary_mlp.weights") bytes (the float weights: $float_bytes bytes)"
 
 echo
-echo "== run: ternary (W1.58A8) layer, then the float layer =="
-OUT="$(mktemp)"
-trap 'rm -f "$OUT"' EXIT
-"$BUILD/bin/tern-opt" "$EXAMPLE" --tern-reference-to-llvm |
-  /usr/lib/llvm-22/bin/mlir-runner -e main -entry-point-result=void \
-    -shared-libs="$LIBS/libmlir_runner_utils.so,$LIBS/libmlir_c_runner_utils.so" |
-  tee "$OUT"
-echo
-/usr/bin/python3 "$ROOT/test/examples/check_bitlinear.py" "$EXAMPLE" "$OUT"
+echo "== run on examples/ternary_mlp/input.npy =="
+"$OUT/ternary_mlp" --out "$OUT" "$EXAMPLE/input.npy"
+/usr/bin/python3 "$EXAMPLE/check.py" "$EXAMPLE/ternary_mlp.onnx" \
+  "$EXAMPLE/input.npy" "$OUT/output_0.npy"

@@ -20,6 +20,9 @@
 #include "dialect/Tern.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include "onnx/onnx_pb.h"
 
 #include <cmath>
 
@@ -93,8 +96,14 @@ Value importLowBitWeights(NodeContext &n, ArrayRef<int8_t> values,
                   values.data() + r * cols, cols,
                   reinterpret_cast<uint8_t *>(bytes.data() + r * rowBytes));
   auto packedType = RankedTensorType::get({rows, rowBytes}, n.b.getI8Type(), layout);
-  Value packed = arith::ConstantOp::create(
-      n.b, n.loc, DenseElementsAttr::get(packedType, llvm::ArrayRef(bytes)));
+  TypedAttr packedData;
+  if ((int64_t)bytes.size() <= kInlineConstantLimit)
+    packedData = DenseElementsAttr::get(packedType, llvm::ArrayRef(bytes));
+  else
+    packedData = DenseResourceElementsAttr::get(
+        packedType, n.node.input(0),
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(llvm::ArrayRef(bytes)));
+  Value packed = arith::ConstantOp::create(n.b, n.loc, packedData);
   Value unpacked = UnpackOp::create(
       n.b, n.loc, RankedTensorType::get({rows, cols}, valueType), packed);
   auto scaleType = RankedTensorType::get(
