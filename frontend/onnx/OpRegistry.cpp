@@ -39,9 +39,10 @@ OpHandler OpRegistry::lookup(llvm::StringRef domain, llvm::StringRef opType,
 
 std::vector<std::string> OpRegistry::supportedOps() const {
   std::vector<std::string> names;
-  for (const auto &entry : entries)
-    if (entry.first().starts_with("::"))
-      names.push_back(entry.first().drop_front(2).str());
+  for (const auto &entry : entries) {
+    auto [domain, op] = entry.first().split("::");
+    names.push_back(domain.empty() ? op.str() : domain.str() + "." + op.str());
+  }
   std::sort(names.begin(), names.end());
   return names;
 }

@@ -46,7 +46,8 @@ public:
   OpHandler lookup(llvm::StringRef domain, llvm::StringRef opType,
                    int64_t opset, bool &knownOp) const;
 
-  /// The default-domain op names with at least one handler, sorted.
+  /// Every op with a handler ("domain.Op" outside the default domain),
+  /// sorted.
   std::vector<std::string> supportedOps() const;
 
   /// All of tern's handlers.

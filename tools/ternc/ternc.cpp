@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Target.h"
 #include "frontend/onnx/OnnxImporter.h"
+#include "frontend/onnx/OpRegistry.h"
 #include "tools/common/Registration.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -71,6 +72,10 @@ static cl::opt<std::string>
                           "file's name without extension)"),
                  cl::cat(category));
 static cl::opt<bool> verbose("v", cl::desc("Print progress and commands"),
+                             cl::cat(category));
+static cl::opt<bool> listOps("list-ops",
+                             cl::desc("List the ONNX ops the importer supports "
+                                      "and exit"),
                              cl::cat(category));
 static cl::opt<bool> listTargets("list-targets",
                                  cl::desc("List code generators and exit"),
@@ -199,6 +204,11 @@ int main(int argc, char **argv) {
   if (listTargets) {
     for (Target *target : allTargets())
       llvm::outs() << target->name() << ": " << target->description() << "\n";
+    return 0;
+  }
+  if (listOps) {
+    for (const std::string &op : OpRegistry::get().supportedOps())
+      llvm::outs() << op << "\n";
     return 0;
   }
   if (inputPath.empty()) {
