@@ -1,6 +1,7 @@
 //===- GraphImporter.cpp - ONNX GraphProto to a func.func -----------------===//
 #include "frontend/onnx/GraphImporter.h"
 
+#include "frontend/onnx/ConstantFolder.h"
 #include "frontend/onnx/ModelLoader.h"
 #include "frontend/onnx/OpRegistry.h"
 #include "frontend/onnx/TensorImport.h"
@@ -224,6 +225,24 @@ LogicalResult GraphImporter::importMainGraph() {
   return success();
 }
 
+/// A node whose inputs are all constants gets constant outputs (when small),
+/// so shape computations feed later shape arguments.
+void GraphImporter::foldConstantOutputs(const onnx::NodeProto &node,
+                                        Location loc) {
+  for (const std::string &name : node.input())
+    if (!name.empty() && !lookup(name).value.getDefiningOp<arith::ConstantOp>())
+      return;
+  for (const std::string &name : node.output()) {
+    OnnxValue output = lookup(name);
+    if (name.empty() || !output.value ||
+        output.value.getDefiningOp<arith::ConstantOp>())
+      continue;
+    if (DenseElementsAttr folded = evaluateConstant(output.value))
+      define(name, {arith::ConstantOp::create(builder, loc, folded),
+                    output.onnxType});
+  }
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                                         unsigned index) {
   Location loc = nodeLoc(node, index);
@@ -253,6 +272,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   NodeContext context(*this, node, opset, builder, loc);
   if (failed(handler(context)))
     return failure();
+  foldConstantOutputs(node, loc);
   for (auto [i, name] : llvm::enumerate(node.output()))
     if (!name.empty() && !lookup(name).value)
       return context.emitError() << "output " << i << " ('" << name

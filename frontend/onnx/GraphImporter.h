@@ -48,6 +48,7 @@ private:
                                         unsigned inputIndex,
                                         int32_t &onnxType);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
+  void foldConstantOutputs(const onnx::NodeProto &node, Location loc);
 
   ModuleOp module;
   MLIRContext *context;

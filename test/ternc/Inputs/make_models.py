@@ -99,3 +99,14 @@ np.save(os.path.join(out, "x.npy"), np.arange(6, dtype=np.float32).reshape(2, 3)
 np.save(os.path.join(out, "x_wrong.npy"), np.zeros((3, 2), dtype=np.float32))
 with open(os.path.join(out, "x_garbage.pb"), "wb") as f:
     f.write(b"\x0a\xff\xff")
+
+# A shape computed from the input's shape: folded at import time.
+save("shape_chain", [
+    helper.make_node("Shape", ["x"], ["s"], name="shape"),
+    helper.make_node("Slice", ["s", "zero", "one"], ["batch"], name="slice"),
+    helper.make_node("Concat", ["batch", "minus_one"], ["target"], name="concat", axis=0),
+    helper.make_node("Reshape", ["x", "target"], ["y"], name="reshape")],
+    [tensor("x", [2, 3, 4])], [tensor("y", [2, 12])],
+    [numpy_helper.from_array(np.array([0], dtype=np.int64), "zero"),
+     numpy_helper.from_array(np.array([1], dtype=np.int64), "one"),
+     numpy_helper.from_array(np.array([-1], dtype=np.int64), "minus_one")])
