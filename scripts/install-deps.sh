@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tern needs, skipping what is already there.
 # Safe to run again. Needs root (or sudo) only when something is missing.
+# gcc/g++/make: ternc builds the programs it generates with the system
+# compiler (cc/c++), and the tests build generated folders with them.
 set -euo pipefail
 
 PACKAGES=(
   cmake ninja-build
   clang-22 lld-22
+  gcc g++ make
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libbenchmark-dev
