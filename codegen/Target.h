@@ -22,12 +22,12 @@ namespace mlir::tern {
 
 /// How far ternc goes. IR stages print the module after that stage.
 enum class EmitKind {
-  Mlir,   // the imported module
-  Loops,  // after lowering to loops on planned buffers
-  EmitC,  // the EmitC module the C++ is printed from
-  Cpp,    // the output folder's sources, weights and build files
-  Lib,    // ... plus a built static library
-  Exe,    // ... plus a built standalone executable
+  Mlir,  // the imported module
+  Loops, // after lowering to loops on planned buffers
+  EmitC, // the EmitC module the C++ is printed from
+  Cpp,   // the output folder's sources, weights and build files
+  Lib,   // ... plus a built static library
+  Exe,   // ... plus a built standalone executable
 };
 
 /// Files a target produces, kept in memory until the whole compilation has

@@ -2,10 +2,10 @@
 #include "codegen/common/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -18,8 +18,7 @@ using namespace mlir;
 
 namespace {
 /// Copies as linalg.copy, so they lower to loops like all other linalg ops.
-LogicalResult copyWithLinalg(OpBuilder &b, Location loc, Value from,
-                             Value to) {
+LogicalResult copyWithLinalg(OpBuilder &b, Location loc, Value from, Value to) {
   linalg::CopyOp::create(b, loc, from, to);
   return success();
 }
@@ -36,10 +35,11 @@ void writeResultsInPlace(func::FuncOp func) {
     auto alloc = copy.getInputs()[0].getDefiningOp<memref::AllocOp>();
     if (!alloc || alloc.getType() != arg.getType())
       continue;
-    bool copiedElsewhere = llvm::any_of(alloc->getUsers(), [&](Operation *user) {
-      return user != copy && isa<linalg::CopyOp>(user) &&
-             isa<BlockArgument>(cast<linalg::CopyOp>(user).getOutputs()[0]);
-    });
+    bool copiedElsewhere =
+        llvm::any_of(alloc->getUsers(), [&](Operation *user) {
+          return user != copy && isa<linalg::CopyOp>(user) &&
+                 isa<BlockArgument>(cast<linalg::CopyOp>(user).getOutputs()[0]);
+        });
     if (copiedElsewhere)
       continue;
     copy.erase();
@@ -48,8 +48,7 @@ void writeResultsInPlace(func::FuncOp func) {
   }
 }
 
-struct TernBufferizePass
-    : tern::impl::TernBufferizeBase<TernBufferizePass> {
+struct TernBufferizePass : tern::impl::TernBufferizeBase<TernBufferizePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     bufferization::OneShotBufferizationOptions options;
@@ -58,16 +57,16 @@ struct TernBufferizePass
         bufferization::LayoutMapOption::IdentityLayoutMap);
     options.memCpyFn = copyWithLinalg;
     bufferization::BufferizationState state;
-    if (failed(bufferization::runOneShotModuleBufferize(module, options,
-                                                        state)))
+    if (failed(
+            bufferization::runOneShotModuleBufferize(module, options, state)))
       return signalPassFailure();
 
     bufferization::BufferResultsToOutParamsOpts outParams;
     outParams.hoistStaticAllocs = true;
     outParams.modifyPublicFunctions = true;
     outParams.memCpyFn = copyWithLinalg;
-    if (failed(bufferization::promoteBufferResultsToOutParams(module,
-                                                              outParams)))
+    if (failed(
+            bufferization::promoteBufferResultsToOutParams(module, outParams)))
       return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>())
       if (!func.isExternal())

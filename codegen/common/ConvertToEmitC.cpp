@@ -32,8 +32,8 @@ using namespace mlir;
 
 namespace {
 Value sizeConstant(OpBuilder &b, Location loc, int64_t value) {
-  return emitc::ConstantOp::create(b, loc, emitc::SizeTType::get(b.getContext()),
-                                   b.getIndexAttr(value));
+  return emitc::ConstantOp::create(
+      b, loc, emitc::SizeTType::get(b.getContext()), b.getIndexAttr(value));
 }
 
 /// offset + sum(indices[i] * strides[i]) of a static strided layout.
@@ -66,8 +66,8 @@ struct LoadLowering : OpConversionPattern<memref::LoadOp> {
   LogicalResult
   matchAndRewrite(memref::LoadOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    FailureOr<Value> index = linearIndex(rewriter, op.getLoc(),
-                                         op.getMemRefType(), adaptor.getIndices());
+    FailureOr<Value> index = linearIndex(
+        rewriter, op.getLoc(), op.getMemRefType(), adaptor.getIndices());
     Type element = getTypeConverter()->convertType(op.getType());
     if (failed(index) || !element)
       return rewriter.notifyMatchFailure(op, "needs a static strided layout");
@@ -84,15 +84,16 @@ struct StoreLowering : OpConversionPattern<memref::StoreOp> {
   LogicalResult
   matchAndRewrite(memref::StoreOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    FailureOr<Value> index = linearIndex(rewriter, op.getLoc(),
-                                         op.getMemRefType(), adaptor.getIndices());
+    FailureOr<Value> index = linearIndex(
+        rewriter, op.getLoc(), op.getMemRefType(), adaptor.getIndices());
     if (failed(index))
       return rewriter.notifyMatchFailure(op, "needs a static strided layout");
     Type element = adaptor.getValue().getType();
     auto lvalue = emitc::SubscriptOp::create(
         rewriter, op.getLoc(), emitc::LValueType::get(element),
         adaptor.getMemref(), ValueRange{*index});
-    rewriter.replaceOpWithNewOp<emitc::AssignOp>(op, lvalue, adaptor.getValue());
+    rewriter.replaceOpWithNewOp<emitc::AssignOp>(op, lvalue,
+                                                 adaptor.getValue());
     return success();
   }
 };
@@ -107,7 +108,8 @@ struct ViewLowering : OpConversionPattern<memref::ViewOp> {
     Value base = adaptor.getSource();
     Value offset = emitc::CastOp::create(rewriter, loc, rewriter.getI64Type(),
                                          adaptor.getByteShift());
-    Value moved = emitc::AddOp::create(rewriter, loc, base.getType(), base, offset);
+    Value moved =
+        emitc::AddOp::create(rewriter, loc, base.getType(), base, offset);
     Type result = getTypeConverter()->convertType(op.getType());
     rewriter.replaceOpWithNewOp<emitc::CastOp>(op, result, moved);
     return success();
@@ -116,8 +118,7 @@ struct ViewLowering : OpConversionPattern<memref::ViewOp> {
 
 /// Ops that only change a buffer's metadata keep its base pointer; the new
 /// layout is in the result type, which accesses read.
-template <typename OpTy>
-struct SameBaseLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct SameBaseLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
@@ -163,8 +164,7 @@ struct DeallocLowering : OpConversionPattern<memref::DeallocOp> {
 };
 
 /// A math op as a call to its <cmath> (or tern/kernel.h) function.
-template <typename OpTy>
-struct CallLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct CallLowering : OpConversionPattern<OpTy> {
   CallLowering(const TypeConverter &converter, MLIRContext *context,
                StringRef callee)
       : OpConversionPattern<OpTy>(converter, context, /*benefit=*/2),
@@ -222,8 +222,7 @@ struct TernConvertToEmitCPass
     populateArithToEmitCPatterns(converter, patterns);
     populateFuncToEmitCPatterns(converter, patterns);
     populateSCFToEmitCConversionPatterns(patterns, converter);
-    populateConvertMathToEmitCPatterns(patterns,
-                                       emitc::LanguageTarget::cpp11);
+    populateConvertMathToEmitCPatterns(patterns, emitc::LanguageTarget::cpp11);
     patterns.add<LoadLowering, StoreLowering, ViewLowering,
                  ExtractStridedMetadataLowering, DeallocLowering,
                  SameBaseLowering<memref::ReinterpretCastOp>,

@@ -1,4 +1,5 @@
-//===- EmbeddedRuntime.h - the runtime's sources, inside ternc ---*- C++ -*-===//
+//===- EmbeddedRuntime.h - the runtime's sources, inside ternc ---*- C++
+//-*-===//
 //
 // Output folders must build with a C++ compiler alone, so ternc carries the
 // runtime's headers and sources and copies them in.

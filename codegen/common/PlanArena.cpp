@@ -46,7 +46,8 @@ void extendOverUses(Value value, Buffer &buffer, Block &body,
   for (Operation *user : value.getUsers()) {
     if (isa<memref::DeallocOp>(user)) // the end of a life, not a use
       continue;
-    buffer.last = std::max(buffer.last, topLevelPosition(user, body, positions));
+    buffer.last =
+        std::max(buffer.last, topLevelPosition(user, body, positions));
     if (isa<ViewLikeOpInterface>(user) || isa<memref::ReshapeOp>(user))
       for (Value result : user->getResults())
         extendOverUses(result, buffer, body, positions);
@@ -81,7 +82,8 @@ struct TernPlanArenaPass : tern::impl::TernPlanArenaBase<TernPlanArenaPass> {
         extendOverUses(alloc.getResult(), buffer, body, positions);
         buffers.push_back(buffer);
       } else if (isa<memref::AllocaOp>(op)) {
-        return WalkResult(op->emitOpError("is not supported by arena planning"));
+        return WalkResult(
+            op->emitOpError("is not supported by arena planning"));
       }
       return WalkResult::advance();
     });
@@ -117,10 +119,10 @@ struct TernPlanArenaPass : tern::impl::TernPlanArenaBase<TernPlanArenaPass> {
 
     OpBuilder b(func.getContext());
     auto arenaType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
-    if (failed(func.insertArgument(func.getNumArguments(), arenaType,
-                                   b.getDictionaryAttr(b.getNamedAttr(
-                                       "tern.arena", b.getUnitAttr())),
-                                   func.getLoc())))
+    if (failed(func.insertArgument(
+            func.getNumArguments(), arenaType,
+            b.getDictionaryAttr(b.getNamedAttr("tern.arena", b.getUnitAttr())),
+            func.getLoc())))
       return failure();
     Value arena = func.getArgument(func.getNumArguments() - 1);
     for (Buffer &buffer : buffers) {

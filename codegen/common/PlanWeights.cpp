@@ -31,8 +31,8 @@ struct TernPlanWeightsPass
       int64_t bits = type.getElementTypeBitWidth();
       int64_t bytes = type.getNumElements() * std::max<int64_t>(bits / 8, 1);
       global->setAttr(tern::kWeightsOffsetAttr, b.getI64IntegerAttr(payload));
-      payload += (bytes + tern::kBufferAlignment - 1) /
-                 tern::kBufferAlignment * tern::kBufferAlignment;
+      payload += (bytes + tern::kBufferAlignment - 1) / tern::kBufferAlignment *
+                 tern::kBufferAlignment;
     }
     module->setAttr(tern::kWeightsBytesAttr, b.getI64IntegerAttr(payload));
 
@@ -51,9 +51,11 @@ struct TernPlanWeightsPass
       for (memref::GetGlobalOp get : uses) {
         auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
             get, get.getNameAttr());
-        auto offset = global->getAttrOfType<IntegerAttr>(tern::kWeightsOffsetAttr);
+        auto offset =
+            global->getAttrOfType<IntegerAttr>(tern::kWeightsOffsetAttr);
         b.setInsertionPoint(get);
-        Value at = arith::ConstantIndexOp::create(b, get.getLoc(), offset.getInt());
+        Value at =
+            arith::ConstantIndexOp::create(b, get.getLoc(), offset.getInt());
         Value view = memref::ViewOp::create(b, get.getLoc(), get.getType(),
                                             weights, at, ValueRange{});
         get.replaceAllUsesWith(view);

@@ -1,4 +1,5 @@
-//===- WeightsFile.h - the weights file every target writes ------*- C++ -*-===//
+//===- WeightsFile.h - the weights file every target writes ------*- C++
+//-*-===//
 //
 // The format is defined in runtime/include/tern/runtime.h. Constants come
 // from the memref.globals that tern-plan-weights gave offsets.

@@ -55,12 +55,12 @@ Value build::scalar(OpBuilder &b, Location loc, Type type, double value) {
 Value build::splat(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type type, double value) {
   auto tensorType = RankedTensorType::get(shape, type);
-  Attribute element = isa<FloatType>(type)
-                          ? Attribute(b.getFloatAttr(type, value))
-                          : Attribute(b.getIntegerAttr(
-                                type, static_cast<int64_t>(value)));
-  return arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(tensorType, element));
+  Attribute element =
+      isa<FloatType>(type)
+          ? Attribute(b.getFloatAttr(type, value))
+          : Attribute(b.getIntegerAttr(type, static_cast<int64_t>(value)));
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(tensorType, element));
 }
 
 /// The map reading an input of `inputShape` broadcast into `shape`.
@@ -106,10 +106,10 @@ Value build::broadcasting(OpBuilder &b, Location loc, ValueRange inputs,
   return elementwise(b, loc, inputs, *shape, resultElement, body);
 }
 
-Value build::reduce(OpBuilder &b, Location loc, Value input,
-                    ArrayRef<int64_t> axes, bool keepDims, Value init,
-                    function_ref<Value(OpBuilder &, Location, Value, Value)>
-                        combine) {
+Value build::reduce(
+    OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
+    bool keepDims, Value init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   MLIRContext *context = b.getContext();
   SmallVector<int64_t> shape = shapeOf(input), resultShape;
   SmallVector<AffineExpr> resultExprs;
@@ -288,8 +288,8 @@ Value build::roundEven(OpBuilder &b, Location loc, Value x) {
   return math::RoundEvenOp::create(b, loc, x);
 }
 
-Value build::saturate(OpBuilder &b, Location loc, Value x, double lo,
-                      double hi, Type to) {
+Value build::saturate(OpBuilder &b, Location loc, Value x, double lo, double hi,
+                      Type to) {
   Type floatType = x.getType();
   Value rounded = roundEven(b, loc, x);
   Value clamped = arith::MinimumFOp::create(

@@ -1,4 +1,5 @@
-//===- Builders.h - linalg/tensor building blocks for ONNX ops ---*- C++ -*-===//
+//===- Builders.h - linalg/tensor building blocks for ONNX ops ---*- C++
+//-*-===//
 //
 // ONNX ops are expressed as linalg.generic ops on tensors: numpy
 // broadcasting is an indexing map, a reduction is a reduction iterator, a
@@ -27,8 +28,7 @@ SmallVector<int64_t> shapeOf(Value tensor);
 /// An empty tensor of the given shape.
 Value empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type element);
 /// A tensor of the given shape filled with `scalar`.
-Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-             Value scalar);
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value scalar);
 /// A scalar constant of `type` (float or integer).
 Value scalar(OpBuilder &b, Location loc, Type type, double value);
 /// A rank-0 or ranked splat tensor constant.
@@ -38,8 +38,7 @@ Value splat(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
 /// out[i] = body(in_0[bcast(i)], in_1[bcast(i)], ...) over `shape`, where
 /// each input broadcasts to `shape` numpy-style.
 Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
-                  ArrayRef<int64_t> shape, Type resultElement,
-                  ScalarBody body);
+                  ArrayRef<int64_t> shape, Type resultElement, ScalarBody body);
 
 /// Like elementwise, with the result shape the broadcast of the inputs.
 /// Returns null when the shapes do not broadcast.
@@ -48,23 +47,21 @@ Value broadcasting(OpBuilder &b, Location loc, ValueRange inputs,
 
 /// Reduces `input` over `axes` (sorted, unique, non-negative) starting from
 /// `init`; keeps reduced dims as size 1 when `keepDims`.
-Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
-             bool keepDims, Value init,
-             function_ref<Value(OpBuilder &, Location, Value element,
-                                Value accumulator)>
-                 combine);
+Value reduce(
+    OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
+    bool keepDims, Value init,
+    function_ref<Value(OpBuilder &, Location, Value element, Value accumulator)>
+        combine);
 
 /// out[idx] = body(idx) over `shape`, with idx given as index values; the
 /// body may read any tensor with tensor.extract.
-Value generate(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-               Type element,
-               function_ref<Value(OpBuilder &, Location, ValueRange indices)>
-                   body);
+Value generate(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type element,
+    function_ref<Value(OpBuilder &, Location, ValueRange indices)> body);
 
 /// Reshape between static shapes of equal element count (collapse to 1-D,
 /// then expand).
-Value reshape(OpBuilder &b, Location loc, Value input,
-              ArrayRef<int64_t> shape);
+Value reshape(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> shape);
 Value transpose(OpBuilder &b, Location loc, Value input,
                 ArrayRef<int64_t> permutation);
 

@@ -51,8 +51,9 @@ private:
     if (auto constant = dyn_cast<arith::ConstantOp>(op))
       return fromAttr(constant.getValue(), shape);
     if (isa<tensor::EmptyOp>(op))
-      return Tensor{shape, SmallVector<Attribute>(type.getNumElements(),
-                                                  zeroOf(type.getElementType()))};
+      return Tensor{shape,
+                    SmallVector<Attribute>(type.getNumElements(),
+                                           zeroOf(type.getElementType()))};
     if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
       auto source = evaluate(op->getOperand(0));
       if (!source)
@@ -63,7 +64,8 @@ private:
       Attribute scalar = scalarOf(fill.getInputs()[0]);
       if (!scalar)
         return std::nullopt;
-      return Tensor{shape, SmallVector<Attribute>(type.getNumElements(), scalar)};
+      return Tensor{shape,
+                    SmallVector<Attribute>(type.getNumElements(), scalar)};
     }
     if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
       return insertSlice(insert);
@@ -255,7 +257,7 @@ private:
 } // namespace
 
 DenseElementsAttr mlir::tern::evaluateConstant(Value tensor,
-                                              int64_t maxElements) {
+                                               int64_t maxElements) {
   Evaluator evaluator(maxElements);
   std::optional<Tensor> result = evaluator.evaluate(tensor);
   if (!result)

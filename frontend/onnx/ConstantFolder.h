@@ -1,4 +1,5 @@
-//===- ConstantFolder.h - evaluate small all-constant subgraphs --*- C++ -*-===//
+//===- ConstantFolder.h - evaluate small all-constant subgraphs --*- C++
+//-*-===//
 //
 // Exported models compute shapes at run time (Shape -> Gather -> Concat ->
 // Reshape). tern's shapes are static, so when every input of a node is a

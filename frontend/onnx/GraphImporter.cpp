@@ -20,9 +20,10 @@ using namespace mlir::tern;
 GraphImporter::GraphImporter(ModuleOp module, const onnx::ModelProto &model,
                              StringRef modelPath,
                              const OnnxImportOptions &options)
-    : module(module), context(module.getContext()), model(model), modelPath(modelPath.str()),
-      modelDir(llvm::sys::path::parent_path(modelPath).str()),
-      options(options), builder(module.getContext()) {}
+    : module(module), context(module.getContext()), model(model),
+      modelPath(modelPath.str()),
+      modelDir(llvm::sys::path::parent_path(modelPath).str()), options(options),
+      builder(module.getContext()) {}
 
 Location GraphImporter::fileLoc() const {
   return FileLineColLoc::get(getContext(), modelPath, 0, 0);
@@ -77,8 +78,8 @@ GraphImporter::importConstant(const onnx::TensorProto &tensor, Location loc) {
 }
 
 FailureOr<RankedTensorType>
-GraphImporter::inputType(const onnx::ValueInfoProto &info,
-                         unsigned inputIndex, int32_t &onnxType) {
+GraphImporter::inputType(const onnx::ValueInfoProto &info, unsigned inputIndex,
+                         int32_t &onnxType) {
   auto fail = [&]() {
     return emitError(fileLoc()) << "graph input '" << info.name() << "': ";
   };
@@ -90,28 +91,30 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info,
   onnxType = tensorType.elem_type();
   Type elementType = getOnnxElementType(getContext(), onnxType);
   if (!elementType) {
-    fail() << "element type " << onnxTypeName(onnxType)
-           << " is not supported";
+    fail() << "element type " << onnxTypeName(onnxType) << " is not supported";
     return failure();
   }
   SmallVector<int64_t> dims;
   for (const auto &dim : tensorType.shape().dim())
-    dims.push_back(dim.has_dim_value() ? dim.dim_value() : ShapedType::kDynamic);
+    dims.push_back(dim.has_dim_value() ? dim.dim_value()
+                                       : ShapedType::kDynamic);
   for (const InputShapeOverride &o : options.inputShapes)
     if (o.inputIndex == inputIndex)
       dims.assign(o.dims.begin(), o.dims.end());
+  uint64_t elements = 1;
   for (auto [i, dim] : llvm::enumerate(dims)) {
-    if (dim == ShapedType::kDynamic && options.defaultDynamicDim > 0)
-      dim = options.defaultDynamicDim;
     if (dim == ShapedType::kDynamic || dim < 0) {
-      std::string param =
-          i < (size_t)tensorType.shape().dim_size()
-              ? tensorType.shape().dim(i).dim_param()
-              : "";
-      fail() << "dimension " << i
-             << (param.empty() ? "" : " ('" + param + "')")
+      std::string param = i < (size_t)tensorType.shape().dim_size()
+                              ? tensorType.shape().dim(i).dim_param()
+                              : "";
+      fail() << "dimension " << i << (param.empty() ? "" : " ('" + param + "')")
              << " is dynamic; give the shape with --input-shape=" << inputIndex
              << ":d0,d1,...";
+      return failure();
+    }
+    if (__builtin_mul_overflow(elements, uint64_t(dim), &elements) ||
+        elements > (uint64_t(1) << 40)) {
+      fail() << "shape has more than 2^40 elements";
       return failure();
     }
   }
@@ -183,8 +186,9 @@ LogicalResult GraphImporter::importMainGraph() {
                                   << "', which is not a graph input";
     auto buffer = llvm::MemoryBuffer::getFile(file);
     if (!buffer)
-      return emitError(fileLoc()) << "--bind-input " << name << ": cannot read '"
-                                  << file << "': " << buffer.getError().message();
+      return emitError(fileLoc())
+             << "--bind-input " << name << ": cannot read '" << file
+             << "': " << buffer.getError().message();
     std::string error;
     auto tensor = parseTensorProto((*buffer)->getBuffer(), error);
     if (!tensor)
@@ -263,9 +267,11 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   // `axis`; numpy-style suffix alignment is the same when no axis is given.
   for (const auto &attr : node.attribute())
     if (opset < 7 && attr.name() == "axis" &&
-        llvm::any_of(node.attribute(), [](const auto &a) {
-          return a.name() == "broadcast" && a.i() == 1;
-        }) && node.op_type() != "Gemm")
+        llvm::any_of(node.attribute(),
+                     [](const auto &a) {
+                       return a.name() == "broadcast" && a.i() == 1;
+                     }) &&
+        node.op_type() != "Gemm")
       return emitError(loc) << what
                             << ": legacy broadcasting with an axis is not "
                                "supported";
@@ -275,7 +281,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   foldConstantOutputs(node, loc);
   for (auto [i, name] : llvm::enumerate(node.output()))
     if (!name.empty() && !lookup(name).value)
-      return context.emitError() << "output " << i << " ('" << name
-                                 << "') is not supported";
+      return context.emitError()
+             << "output " << i << " ('" << name << "') is not supported";
   return success();
 }

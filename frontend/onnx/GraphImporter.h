@@ -1,4 +1,5 @@
-//===- GraphImporter.h - ONNX GraphProto to a func.func ----------*- C++ -*-===//
+//===- GraphImporter.h - ONNX GraphProto to a func.func ----------*- C++
+//-*-===//
 #ifndef TERN_FRONTEND_ONNX_GRAPHIMPORTER_H
 #define TERN_FRONTEND_ONNX_GRAPHIMPORTER_H
 
@@ -45,8 +46,7 @@ private:
   Location nodeLoc(const onnx::NodeProto &node, unsigned index) const;
   LogicalResult checkOpsets();
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &info,
-                                        unsigned inputIndex,
-                                        int32_t &onnxType);
+                                        unsigned inputIndex, int32_t &onnxType);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   void foldConstantOutputs(const onnx::NodeProto &node, Location loc);
 

@@ -16,8 +16,7 @@ using namespace mlir::tern;
 
 template <typename Proto>
 static std::unique_ptr<Proto> parseProto(llvm::StringRef bytes,
-                                         const char *what,
-                                         std::string &error) {
+                                         const char *what, std::string &error) {
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     error = std::string(what) + " is larger than protobuf's 2 GiB limit; "
                                 "store large tensors as external data";

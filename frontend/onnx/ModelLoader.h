@@ -1,4 +1,5 @@
-//===- ModelLoader.h - protobuf parsing behind an exception wall -*- C++ -*-===//
+//===- ModelLoader.h - protobuf parsing behind an exception wall -*- C++
+//-*-===//
 //
 // protobuf may throw; the rest of tern builds with -fno-exceptions. This is
 // the only code that touches protobuf's parser, and it turns every failure

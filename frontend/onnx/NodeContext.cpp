@@ -126,8 +126,8 @@ InFlightDiagnostic NodeContext::emitError() const {
   return mlir::emitError(loc) << describeNode(node, loc, opset) << ": ";
 }
 
-std::string mlir::tern::describeNode(const onnx::NodeProto &node,
-                                     Location loc, int64_t opset) {
+std::string mlir::tern::describeNode(const onnx::NodeProto &node, Location loc,
+                                     int64_t opset) {
   std::string name = node.name();
   if (auto named = dyn_cast<NameLoc>(loc))
     name = named.getName().str();

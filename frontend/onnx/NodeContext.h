@@ -1,4 +1,5 @@
-//===- NodeContext.h - what an op handler sees of its node -------*- C++ -*-===//
+//===- NodeContext.h - what an op handler sees of its node -------*- C++
+//-*-===//
 //
 // One NodeContext is built per ONNX node. It gives a handler the node's
 // inputs as MLIR values, typed attribute accessors with ONNX defaults,
@@ -40,8 +41,8 @@ std::string describeNode(const onnx::NodeProto &node, Location loc,
 
 class NodeContext {
 public:
-  NodeContext(GraphImporter &graph, const onnx::NodeProto &node,
-              int64_t opset, OpBuilder &builder, Location loc);
+  NodeContext(GraphImporter &graph, const onnx::NodeProto &node, int64_t opset,
+              OpBuilder &builder, Location loc);
 
   const onnx::NodeProto &node;
   const int64_t opset;

@@ -39,9 +39,6 @@ struct OnnxImportOptions {
   std::vector<InputBinding> boundInputs;
   /// Name of the function holding the graph.
   std::string entryName = "main";
-  /// Value used for a dimension that is dynamic in the model and not
-  /// overridden; 0 means "refuse dynamic dimensions".
-  int64_t defaultDynamicDim = 0;
 };
 
 /// Parses "0:1,3,224,224" (several specs separated by ';' or given one by

@@ -1,4 +1,5 @@
-//===- OpRegistry.h - opset-aware ONNX op handlers ---------------*- C++ -*-===//
+//===- OpRegistry.h - opset-aware ONNX op handlers ---------------*- C++
+//-*-===//
 //
 // Each ONNX op maps to one or more handlers, each valid from an opset
 // version on (the op's "since version"). For a model importing opset V of a
@@ -10,9 +11,9 @@
 #ifndef TERN_FRONTEND_ONNX_OPREGISTRY_H
 #define TERN_FRONTEND_ONNX_OPREGISTRY_H
 
+#include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
-#include "mlir/Support/LogicalResult.h"
 
 #include <vector>
 
@@ -35,8 +36,8 @@ constexpr int64_t kMaxOnnxOpset = 23;
 class OpRegistry {
 public:
   /// Registers `handler` for `opType` in `domain` from opset `sinceVersion`.
-  void add(llvm::StringRef domain, llvm::StringRef opType,
-           int64_t sinceVersion, OpHandler handler);
+  void add(llvm::StringRef domain, llvm::StringRef opType, int64_t sinceVersion,
+           OpHandler handler);
   void add(llvm::StringRef opType, int64_t sinceVersion, OpHandler handler) {
     add(kOnnxDomain, opType, sinceVersion, handler);
   }

@@ -20,18 +20,26 @@ using namespace mlir::tern;
 Type mlir::tern::getOnnxElementType(MLIRContext *context, int32_t onnxType) {
   Builder b(context);
   switch (onnxType) {
-  case onnx::TensorProto::FLOAT: return b.getF32Type();
-  case onnx::TensorProto::DOUBLE: return b.getF64Type();
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
   case onnx::TensorProto::INT8:
-  case onnx::TensorProto::UINT8: return b.getIntegerType(8);
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8);
   case onnx::TensorProto::INT16:
-  case onnx::TensorProto::UINT16: return b.getIntegerType(16);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16);
   case onnx::TensorProto::INT32:
-  case onnx::TensorProto::UINT32: return b.getIntegerType(32);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32);
   case onnx::TensorProto::INT64:
-  case onnx::TensorProto::UINT64: return b.getIntegerType(64);
-  case onnx::TensorProto::BOOL: return b.getI1Type();
-  default: return nullptr;
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64);
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return nullptr;
   }
 }
 
@@ -178,12 +186,12 @@ static bool readTypedFields(const onnx::TensorProto &t, unsigned width,
   }
 }
 
-ElementsAttr
-mlir::tern::importTensorData(MLIRContext *context,
-                             const onnx::TensorProto &tensor,
-                             StringRef modelDir,
-                             function_ref<InFlightDiagnostic()> emitError) {
-  auto fail = [&]() { return emitError() << "tensor '" << tensor.name() << "': "; };
+ElementsAttr mlir::tern::importTensorData(
+    MLIRContext *context, const onnx::TensorProto &tensor, StringRef modelDir,
+    function_ref<InFlightDiagnostic()> emitError) {
+  auto fail = [&]() {
+    return emitError() << "tensor '" << tensor.name() << "': ";
+  };
   Type elementType = getOnnxElementType(context, tensor.data_type());
   if (!elementType) {
     fail() << "element type " << onnxTypeName(tensor.data_type())
@@ -200,9 +208,8 @@ mlir::tern::importTensorData(MLIRContext *context,
     }
     dims.push_back(dim);
   }
-  unsigned width = elementType.isInteger(1)
-                       ? 1
-                       : elementType.getIntOrFloatBitWidth() / 8;
+  unsigned width =
+      elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
   size_t expectedBytes = count * width;
   std::vector<char> bytes;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {

@@ -1,4 +1,5 @@
-//===- TensorImport.h - ONNX element types and tensor data -------*- C++ -*-===//
+//===- TensorImport.h - ONNX element types and tensor data -------*- C++
+//-*-===//
 #ifndef TERN_FRONTEND_ONNX_TENSORIMPORT_H
 #define TERN_FRONTEND_ONNX_TENSORIMPORT_H
 

@@ -40,24 +40,27 @@ static cl::OptionCategory category("ternc options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::cat(category));
 static cl::opt<std::string>
-    outputPath("o", cl::desc("Output folder (for cpp/lib/exe) or file (for IR "
-                             "stages; default: stdout)"),
+    outputPath("o",
+               cl::desc("Output folder (for cpp/lib/exe) or file (for IR "
+                        "stages; default: stdout)"),
                cl::value_desc("path"), cl::cat(category));
 static cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to produce (default: cpp)"), cl::init(EmitKind::Cpp),
-    cl::values(
-        clEnumValN(EmitKind::Mlir, "mlir", "the imported IR"),
-        clEnumValN(EmitKind::Loops, "loops",
-                   "IR after lowering to loops on planned buffers"),
-        clEnumValN(EmitKind::EmitC, "emitc", "the EmitC IR C++ is printed from"),
-        clEnumValN(EmitKind::Cpp, "cpp",
-                   "C++ sources, weights file and build files"),
-        clEnumValN(EmitKind::Lib, "lib", "... and a static library"),
-        clEnumValN(EmitKind::Exe, "exe", "... and a standalone executable")),
+    cl::values(clEnumValN(EmitKind::Mlir, "mlir", "the imported IR"),
+               clEnumValN(EmitKind::Loops, "loops",
+                          "IR after lowering to loops on planned buffers"),
+               clEnumValN(EmitKind::EmitC, "emitc",
+                          "the EmitC IR C++ is printed from"),
+               clEnumValN(EmitKind::Cpp, "cpp",
+                          "C++ sources, weights file and build files"),
+               clEnumValN(EmitKind::Lib, "lib", "... and a static library"),
+               clEnumValN(EmitKind::Exe, "exe",
+                          "... and a standalone executable")),
     cl::cat(category));
-static cl::opt<std::string> targetName(
-    "target", cl::desc("Code generator, optionally with a variant: cpu"),
-    cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    targetName("target",
+               cl::desc("Code generator, optionally with a variant: cpu"),
+               cl::init("cpu"), cl::cat(category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Shape of graph input N, overriding the model's: N:d0,d1,..."),
@@ -101,11 +104,10 @@ private:
         where += ":" + std::to_string(file.getLine()) + ":" +
                  std::to_string(file.getColumn());
     }
-    const char *severity = diag.getSeverity() == DiagnosticSeverity::Error
-                               ? "error"
-                           : diag.getSeverity() == DiagnosticSeverity::Warning
-                               ? "warning"
-                               : "note";
+    const char *severity =
+        diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
+        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
+                                                            : "note";
     llvm::errs() << where << ": " << severity << ": " << diag.str() << "\n";
     for (Diagnostic &note : diag.getNotes())
       llvm::errs() << where << ": note: " << note.str() << "\n";
@@ -285,8 +287,9 @@ int main(int argc, char **argv) {
   if (auto ec = llvm::sys::fs::create_directories(outputPath))
     return fail("cannot create '" + outputPath + "': " + ec.message());
   llvm::SmallString<256> staging(outputPath);
-  llvm::sys::path::append(staging, ".ternc-staging-" +
-                                       std::to_string(llvm::sys::Process::getProcessId()));
+  llvm::sys::path::append(
+      staging,
+      ".ternc-staging-" + std::to_string(llvm::sys::Process::getProcessId()));
   auto cleanUp = [&] {
     llvm::sys::fs::remove_directories(staging);
     if (createdDir)
@@ -306,7 +309,8 @@ int main(int argc, char **argv) {
   }
   if (auto ec = moveIntoPlace(staging, outputPath)) {
     cleanUp();
-    return fail("cannot move outputs into '" + outputPath + "': " + ec.message());
+    return fail("cannot move outputs into '" + outputPath +
+                "': " + ec.message());
   }
   llvm::sys::fs::remove_directories(staging);
   progress("wrote " + outputPath);

@@ -146,7 +146,8 @@ LogicalResult importConv(NodeContext &n) {
   auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
   AffineExpr dn = d(0), dm = d(1), dc = d(2 + spatial);
   int64_t cPerGroup = channels / groups, mPerGroup = filters / groups;
-  SmallVector<AffineExpr> xExprs = {dn, dm.floorDiv(mPerGroup) * cPerGroup + dc};
+  SmallVector<AffineExpr> xExprs = {dn,
+                                    dm.floorDiv(mPerGroup) * cPerGroup + dc};
   SmallVector<AffineExpr> wExprs = {dm, dc}, outExprs = {dn, dm};
   for (size_t i = 0; i < spatial; ++i) {
     AffineExpr o = d(2 + i), k = d(3 + spatial + i);
@@ -162,10 +163,9 @@ LogicalResult importConv(NodeContext &n) {
       return n.emitError() << "B must hold " << filters << " values";
     SmallVector<int64_t> biasShape(rank - 1, 1);
     biasShape[0] = filters;
-    init = build::elementwise(n.b, n.loc,
-                              build::reshape(n.b, n.loc, n.input(2), biasShape),
-                              outShape, t,
-                              [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    init = build::elementwise(
+        n.b, n.loc, build::reshape(n.b, n.loc, n.input(2), biasShape), outShape,
+        t, [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   } else {
     init = build::filled(n.b, n.loc, outShape, build::scalar(n.b, n.loc, t, 0));
   }
@@ -179,8 +179,9 @@ LogicalResult importConv(NodeContext &n) {
        AffineMap::get(loops, 0, outExprs, context)},
       iterators, [](OpBuilder &b, Location l, ValueRange a) {
         linalg::YieldOp::create(
-            b, l, Value(arith::AddFOp::create(
-                      b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]))));
+            b, l,
+            Value(arith::AddFOp::create(
+                b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]))));
       });
   n.setOutput(0, conv.getResult(0), n.inputOnnxType(0));
   return success();
@@ -195,7 +196,8 @@ Value pool(OpBuilder &b, Location loc, Value x, const Window &w,
   size_t spatial = w.kernel.size();
   unsigned loops = 2 + 2 * spatial;
   auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
-  SmallVector<AffineExpr> xExprs = {d(0), d(1)}, windowExprs, outExprs = {d(0), d(1)};
+  SmallVector<AffineExpr> xExprs = {d(0), d(1)}, windowExprs,
+                          outExprs = {d(0), d(1)};
   for (size_t i = 0; i < spatial; ++i) {
     AffineExpr o = d(2 + i), k = d(2 + spatial + i);
     xExprs.push_back(o * w.strides[i] + k * w.dilations[i]);
@@ -232,9 +234,11 @@ std::pair<Value, Value> maxPoolWithIndices(NodeContext &n, Value x,
   size_t spatial = w.kernel.size();
   unsigned loops = 2 + 2 * spatial;
   auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
-  SmallVector<AffineExpr> xExprs = {d(0), d(1)}, windowExprs, outExprs = {d(0), d(1)};
+  SmallVector<AffineExpr> xExprs = {d(0), d(1)}, windowExprs,
+                          outExprs = {d(0), d(1)};
   for (size_t i = 0; i < spatial; ++i) {
-    xExprs.push_back(d(2 + i) * w.strides[i] + d(2 + spatial + i) * w.dilations[i]);
+    xExprs.push_back(d(2 + i) * w.strides[i] +
+                     d(2 + spatial + i) * w.dilations[i]);
     windowExprs.push_back(d(2 + spatial + i));
     outExprs.push_back(d(2 + i));
   }
@@ -260,7 +264,8 @@ std::pair<Value, Value> maxPoolWithIndices(NodeContext &n, Value x,
         };
         Value flat = index(0);
         flat = arith::AddIOp::create(
-            b, l, arith::MulIOp::create(b, l, flat, build::scalar(b, l, i64, in[1])),
+            b, l,
+            arith::MulIOp::create(b, l, flat, build::scalar(b, l, i64, in[1])),
             index(1));
         bool columnMajor = n.intAttr("storage_order", 0);
         for (size_t j = 0; j < spatial; ++j) {
@@ -271,21 +276,23 @@ std::pair<Value, Value> maxPoolWithIndices(NodeContext &n, Value x,
                                     build::scalar(b, l, i64, w.strides[i])),
               arith::MulIOp::create(b, l, index(2 + spatial + i),
                                     build::scalar(b, l, i64, w.dilations[i])));
-          position = arith::SubIOp::create(b, l, position,
-                                           build::scalar(b, l, i64, w.padBegin[i]));
+          position = arith::SubIOp::create(
+              b, l, position, build::scalar(b, l, i64, w.padBegin[i]));
           flat = arith::AddIOp::create(
               b, l,
-              arith::MulIOp::create(b, l, flat, build::scalar(b, l, i64, in[2 + i])),
+              arith::MulIOp::create(b, l, flat,
+                                    build::scalar(b, l, i64, in[2 + i])),
               position);
         }
-        Value greater = isa<FloatType>(a[0].getType())
-                            ? Value(arith::CmpFOp::create(
-                                  b, l, arith::CmpFPredicate::OGT, a[0], a[2]))
-                            : Value(arith::CmpIOp::create(
-                                  b, l,
-                                  n.inputIsUnsigned(0) ? arith::CmpIPredicate::ugt
-                                                       : arith::CmpIPredicate::sgt,
-                                  a[0], a[2]));
+        Value greater =
+            isa<FloatType>(a[0].getType())
+                ? Value(arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                              a[0], a[2]))
+                : Value(arith::CmpIOp::create(b, l,
+                                              n.inputIsUnsigned(0)
+                                                  ? arith::CmpIPredicate::ugt
+                                                  : arith::CmpIPredicate::sgt,
+                                              a[0], a[2]));
         linalg::YieldOp::create(
             b, l,
             ValueRange{arith::SelectOp::create(b, l, greater, a[0], a[2]),
@@ -294,8 +301,7 @@ std::pair<Value, Value> maxPoolWithIndices(NodeContext &n, Value x,
   return {generic.getResult(0), generic.getResult(1)};
 }
 
-template <bool isMax>
-LogicalResult importPool(NodeContext &n) {
+template <bool isMax> LogicalResult importPool(NodeContext &n) {
   ArrayRef<int64_t> xShape = n.inputType(0).getShape();
   if (xShape.size() < 3)
     return n.emitError() << "input must have rank >= 3, got " << n.inputType(0);
@@ -312,8 +318,9 @@ LogicalResult importPool(NodeContext &n) {
   outShape.append(w->out);
   if (isMax) {
     double lowest = isa<FloatType>(t) ? -std::numeric_limits<double>::infinity()
-                    : isUnsigned      ? 0
-                                      : -std::ldexp(1.0, t.getIntOrFloatBitWidth() - 1);
+                    : isUnsigned
+                        ? 0
+                        : -std::ldexp(1.0, t.getIntOrFloatBitWidth() - 1);
     Value low = build::scalar(n.b, n.loc, t, lowest);
     Value x = pad(n.b, n.loc, n.input(0), w->padBegin, totalEnd(*w), low);
     if (n.hasOutput(1)) {
@@ -360,8 +367,7 @@ LogicalResult importPool(NodeContext &n) {
   return success();
 }
 
-template <bool isMax>
-LogicalResult importGlobalPool(NodeContext &n) {
+template <bool isMax> LogicalResult importGlobalPool(NodeContext &n) {
   int64_t rank = n.inputType(0).getRank();
   if (rank < 3)
     return n.emitError() << "input must have rank >= 3, got " << n.inputType(0);
@@ -370,7 +376,8 @@ LogicalResult importGlobalPool(NodeContext &n) {
     axes.push_back(i);
   Type t = getElementTypeOrSelf(n.input(0));
   if (!isa<FloatType>(t))
-    return n.unsupported("global pooling of " + onnxTypeName(n.inputOnnxType(0)));
+    return n.unsupported("global pooling of " +
+                         onnxTypeName(n.inputOnnxType(0)));
   Value result = build::reduce(
       n.b, n.loc, n.input(0), axes, true,
       build::scalar(n.b, n.loc, t,
@@ -384,11 +391,11 @@ LogicalResult importGlobalPool(NodeContext &n) {
     for (int64_t axis : axes)
       count *= n.inputType(0).getShape()[axis];
     Value divisor = build::splat(n.b, n.loc, {}, t, count);
-    result = build::elementwise(n.b, n.loc, {result, divisor},
-                                build::shapeOf(result), t,
-                                [](OpBuilder &b, Location l, ValueRange a) {
-                                  return Value(arith::DivFOp::create(b, l, a[0], a[1]));
-                                });
+    result = build::elementwise(
+        n.b, n.loc, {result, divisor}, build::shapeOf(result), t,
+        [](OpBuilder &b, Location l, ValueRange a) {
+          return Value(arith::DivFOp::create(b, l, a[0], a[1]));
+        });
   }
   n.setOutput(0, result, n.inputOnnxType(0));
   return success();

@@ -42,8 +42,8 @@ LogicalResult emitElementwise(NodeContext &n, Type resultElement,
 
 LogicalResult sameTypeElementwise(NodeContext &n, Scalar body) {
   for (unsigned i = 1; i < n.numInputs(); ++i)
-    if (n.hasInput(i) && getElementTypeOrSelf(n.input(i)) !=
-                             getElementTypeOrSelf(n.input(0)))
+    if (n.hasInput(i) &&
+        getElementTypeOrSelf(n.input(i)) != getElementTypeOrSelf(n.input(0)))
       return n.emitError() << "inputs have different element types ("
                            << onnxTypeName(n.inputOnnxType(0)) << " and "
                            << onnxTypeName(n.inputOnnxType(i)) << ")";
@@ -81,26 +81,28 @@ LogicalResult importDiv(NodeContext &n) {
 LogicalResult importPow(NodeContext &n) {
   Type base = getElementTypeOrSelf(n.input(0));
   bool baseUnsigned = n.inputIsUnsigned(0), expUnsigned = n.inputIsUnsigned(1);
-  return emitElementwise(n, base, 0, [&](OpBuilder &b, Location l,
-                                         ValueRange a) -> Value {
-    Value x = a[0], y = a[1];
-    if (isFloat(x)) {
-      y = build::convertScalar(b, l, y, x.getType(), expUnsigned, false);
-      return math::PowFOp::create(b, l, x, y);
-    }
-    if (isFloat(y)) {
-      // Integer base, float exponent: compute in the exponent's type.
-      Value xf = build::convertScalar(b, l, x, y.getType(), baseUnsigned, false);
-      Value r = math::PowFOp::create(b, l, xf, y);
-      return build::convertScalar(b, l, r, x.getType(), false, baseUnsigned);
-    }
-    y = build::convertScalar(b, l, y, x.getType(), expUnsigned, baseUnsigned);
-    return math::IPowIOp::create(b, l, x, y);
-  });
+  return emitElementwise(
+      n, base, 0, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value x = a[0], y = a[1];
+        if (isFloat(x)) {
+          y = build::convertScalar(b, l, y, x.getType(), expUnsigned, false);
+          return math::PowFOp::create(b, l, x, y);
+        }
+        if (isFloat(y)) {
+          // Integer base, float exponent: compute in the exponent's type.
+          Value xf =
+              build::convertScalar(b, l, x, y.getType(), baseUnsigned, false);
+          Value r = math::PowFOp::create(b, l, xf, y);
+          return build::convertScalar(b, l, r, x.getType(), false,
+                                      baseUnsigned);
+        }
+        y = build::convertScalar(b, l, y, x.getType(), expUnsigned,
+                                 baseUnsigned);
+        return math::IPowIOp::create(b, l, x, y);
+      });
 }
 
-template <typename FloatOp>
-LogicalResult floatUnary(NodeContext &n) {
+template <typename FloatOp> LogicalResult floatUnary(NodeContext &n) {
   if (!isa<FloatType>(getElementTypeOrSelf(n.input(0))))
     return n.emitError() << "input must be a float tensor, got "
                          << onnxTypeName(n.inputOnnxType(0));
@@ -133,14 +135,13 @@ LogicalResult importSigmoid(NodeContext &n) {
 }
 
 LogicalResult importNeg(NodeContext &n) {
-  return emitElementwise(n, getElementTypeOrSelf(n.input(0)), 0,
-                         [](OpBuilder &b, Location l, ValueRange a) {
-                           if (isFloat(a[0]))
-                             return Value(arith::NegFOp::create(b, l, a[0]));
-                           return build::sub(
-                               b, l, build::scalar(b, l, a[0].getType(), 0),
-                               a[0]);
-                         });
+  return emitElementwise(
+      n, getElementTypeOrSelf(n.input(0)), 0,
+      [](OpBuilder &b, Location l, ValueRange a) {
+        if (isFloat(a[0]))
+          return Value(arith::NegFOp::create(b, l, a[0]));
+        return build::sub(b, l, build::scalar(b, l, a[0].getType(), 0), a[0]);
+      });
 }
 
 LogicalResult importAbs(NodeContext &n) {
@@ -156,12 +157,12 @@ LogicalResult importAbs(NodeContext &n) {
 }
 
 LogicalResult importReciprocal(NodeContext &n) {
-  return emitElementwise(n, getElementTypeOrSelf(n.input(0)), 0,
-                         [](OpBuilder &b, Location l, ValueRange a) {
-                           return Value(arith::DivFOp::create(
-                               b, l, build::scalar(b, l, a[0].getType(), 1),
-                               a[0]));
-                         });
+  return emitElementwise(
+      n, getElementTypeOrSelf(n.input(0)), 0,
+      [](OpBuilder &b, Location l, ValueRange a) {
+        return Value(arith::DivFOp::create(
+            b, l, build::scalar(b, l, a[0].getType(), 1), a[0]));
+      });
 }
 
 LogicalResult importSign(NodeContext &n) {
@@ -179,26 +180,28 @@ LogicalResult importSign(NodeContext &n) {
           negative = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
                                            a[0], zero);
         } else {
-          positive = arith::CmpIOp::create(
-              b, l, isUnsigned ? arith::CmpIPredicate::ugt
-                               : arith::CmpIPredicate::sgt,
-              a[0], zero);
-          negative = arith::CmpIOp::create(
-              b, l, isUnsigned ? arith::CmpIPredicate::ult
-                               : arith::CmpIPredicate::slt,
-              a[0], zero);
+          positive =
+              arith::CmpIOp::create(b, l,
+                                    isUnsigned ? arith::CmpIPredicate::ugt
+                                               : arith::CmpIPredicate::sgt,
+                                    a[0], zero);
+          negative =
+              arith::CmpIOp::create(b, l,
+                                    isUnsigned ? arith::CmpIPredicate::ult
+                                               : arith::CmpIPredicate::slt,
+                                    a[0], zero);
         }
         // NaN stays NaN: neither branch selects a constant for it.
-        Value notPositive = arith::SelectOp::create(b, l, negative, minusOne,
-                                                    isFloat(a[0]) ? a[0] : zero);
-        Value zeroOrNaN = isFloat(a[0])
-                              ? Value(arith::SelectOp::create(
-                                    b, l,
-                                    arith::CmpFOp::create(
-                                        b, l, arith::CmpFPredicate::OEQ, a[0],
-                                        zero),
-                                    zero, notPositive))
-                              : notPositive;
+        Value notPositive = arith::SelectOp::create(
+            b, l, negative, minusOne, isFloat(a[0]) ? a[0] : zero);
+        Value zeroOrNaN =
+            isFloat(a[0])
+                ? Value(arith::SelectOp::create(
+                      b, l,
+                      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                            a[0], zero),
+                      zero, notPositive))
+                : notPositive;
         return arith::SelectOp::create(b, l, positive, one, zeroOrNaN);
       });
 }
@@ -223,20 +226,21 @@ LogicalResult importClip(NodeContext &n) {
                              << " must be a scalar, got " << n.inputType(i);
       inputs.push_back(build::reshape(n.b, n.loc, n.input(i), {}));
     }
-  Value result = build::elementwise(
-      n.b, n.loc, inputs, build::shapeOf(n.input(0)), t,
-      [&](OpBuilder &b, Location l, ValueRange a) {
-        Value x = a[0];
-        unsigned next = 1;
-        Value low = hasLo ? a[next++] : lo;
-        Value high = hasHi ? a[next++] : hi;
-        // max then min, so min > max yields max, as ONNX specifies.
-        if (low)
-          x = build::max(b, l, x, low, isUnsigned);
-        if (high)
-          x = build::min(b, l, x, high, isUnsigned);
-        return x;
-      });
+  Value result =
+      build::elementwise(n.b, n.loc, inputs, build::shapeOf(n.input(0)), t,
+                         [&](OpBuilder &b, Location l, ValueRange a) {
+                           Value x = a[0];
+                           unsigned next = 1;
+                           Value low = hasLo ? a[next++] : lo;
+                           Value high = hasHi ? a[next++] : hi;
+                           // max then min, so min > max yields max, as ONNX
+                           // specifies.
+                           if (low)
+                             x = build::max(b, l, x, low, isUnsigned);
+                           if (high)
+                             x = build::min(b, l, x, high, isUnsigned);
+                           return x;
+                         });
   n.setOutput(0, result, n.inputOnnxType(0));
   return success();
 }
@@ -244,30 +248,28 @@ LogicalResult importClip(NodeContext &n) {
 LogicalResult importWhere(NodeContext &n) {
   if (getElementTypeOrSelf(n.input(1)) != getElementTypeOrSelf(n.input(2)))
     return n.emitError() << "X and Y have different element types";
-  return emitElementwise(n, getElementTypeOrSelf(n.input(1)),
-                         n.inputOnnxType(1),
-                         [](OpBuilder &b, Location l, ValueRange a) {
-                           return Value(
-                               arith::SelectOp::create(b, l, a[0], a[1], a[2]));
-                         });
+  return emitElementwise(
+      n, getElementTypeOrSelf(n.input(1)), n.inputOnnxType(1),
+      [](OpBuilder &b, Location l, ValueRange a) {
+        return Value(arith::SelectOp::create(b, l, a[0], a[1], a[2]));
+      });
 }
 
 template <arith::CmpFPredicate F, arith::CmpIPredicate S,
           arith::CmpIPredicate U>
 LogicalResult compare(NodeContext &n) {
   bool isUnsigned = n.inputIsUnsigned(0);
-  return emitElementwise(n, n.b.getI1Type(), onnx::TensorProto::BOOL,
-                         [&](OpBuilder &b, Location l, ValueRange a) {
-                           if (isFloat(a[0]))
-                             return Value(
-                                 arith::CmpFOp::create(b, l, F, a[0], a[1]));
-                           return Value(arith::CmpIOp::create(
-                               b, l, isUnsigned ? U : S, a[0], a[1]));
-                         });
+  return emitElementwise(
+      n, n.b.getI1Type(), onnx::TensorProto::BOOL,
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        if (isFloat(a[0]))
+          return Value(arith::CmpFOp::create(b, l, F, a[0], a[1]));
+        return Value(
+            arith::CmpIOp::create(b, l, isUnsigned ? U : S, a[0], a[1]));
+      });
 }
 
-template <typename BoolOp>
-LogicalResult logical(NodeContext &n) {
+template <typename BoolOp> LogicalResult logical(NodeContext &n) {
   return emitElementwise(n, n.b.getI1Type(), onnx::TensorProto::BOOL,
                          [](OpBuilder &b, Location l, ValueRange a) {
                            return Value(BoolOp::create(b, l, a[0], a[1]));
@@ -275,16 +277,15 @@ LogicalResult logical(NodeContext &n) {
 }
 
 LogicalResult importNot(NodeContext &n) {
-  return emitElementwise(n, n.b.getI1Type(), onnx::TensorProto::BOOL,
-                         [](OpBuilder &b, Location l, ValueRange a) {
-                           return Value(arith::XOrIOp::create(
-                               b, l, a[0],
-                               build::scalar(b, l, b.getI1Type(), 1)));
-                         });
+  return emitElementwise(
+      n, n.b.getI1Type(), onnx::TensorProto::BOOL,
+      [](OpBuilder &b, Location l, ValueRange a) {
+        return Value(arith::XOrIOp::create(
+            b, l, a[0], build::scalar(b, l, b.getI1Type(), 1)));
+      });
 }
 
-template <bool isMax>
-LogicalResult minMax(NodeContext &n) {
+template <bool isMax> LogicalResult minMax(NodeContext &n) {
   bool isUnsigned = n.inputIsUnsigned(0);
   return sameTypeElementwise(n, [&](OpBuilder &b, Location l, ValueRange a) {
     Value r = a[0];
@@ -305,7 +306,8 @@ LogicalResult importCast(NodeContext &n) {
     return n.unsupported("Cast from " + onnxTypeName(n.inputOnnxType(0)));
   n.setOutput(0,
               build::convertTensor(n.b, n.loc, n.input(0), toType,
-                                   n.inputIsUnsigned(0), isUnsignedOnnxType(to)),
+                                   n.inputIsUnsigned(0),
+                                   isUnsignedOnnxType(to)),
               to);
   return success();
 }

@@ -20,7 +20,8 @@
 using namespace mlir;
 using namespace mlir::tern;
 
-FailureOr<Value> mlir::tern::buildMatMul(NodeContext &n, const MatMulSpec &spec) {
+FailureOr<Value> mlir::tern::buildMatMul(NodeContext &n,
+                                         const MatMulSpec &spec) {
   MLIRContext *context = n.b.getContext();
   SmallVector<int64_t> aShape = build::shapeOf(spec.a);
   SmallVector<int64_t> bShape = build::shapeOf(spec.b);
@@ -66,7 +67,8 @@ FailureOr<Value> mlir::tern::buildMatMul(NodeContext &n, const MatMulSpec &spec)
                           : getAffineDimExpr(offset + i, context));
     return exprs;
   };
-  SmallVector<AffineExpr> aExprs = batchExprs(aBatch), bExprs = batchExprs(bBatch);
+  SmallVector<AffineExpr> aExprs = batchExprs(aBatch),
+                          bExprs = batchExprs(bBatch);
   if (aVector)
     aExprs.push_back(dk);
   else if (spec.transA)
@@ -118,8 +120,10 @@ FailureOr<Value> mlir::tern::buildMatMul(NodeContext &n, const MatMulSpec &spec)
       n.b, n.loc, init.getType(), inputs, init, maps, iterators,
       [&](OpBuilder &b, Location l, ValueRange args) {
         Type acc = spec.accumulator;
-        Value x = build::convertScalar(b, l, args[0], acc, spec.aUnsigned, false);
-        Value y = build::convertScalar(b, l, args[1], acc, spec.bUnsigned, false);
+        Value x =
+            build::convertScalar(b, l, args[0], acc, spec.aUnsigned, false);
+        Value y =
+            build::convertScalar(b, l, args[1], acc, spec.bUnsigned, false);
         unsigned next = 2;
         if (spec.aZeroPoint)
           x = build::sub(b, l, x,
@@ -179,7 +183,8 @@ LogicalResult importGemm(NodeContext &n) {
     inputs.push_back(n.input(2));
   }
   Value result = build::elementwise(
-      n.b, n.loc, inputs, shape, t, [&](OpBuilder &b, Location l, ValueRange a) {
+      n.b, n.loc, inputs, shape, t,
+      [&](OpBuilder &b, Location l, ValueRange a) {
         Value y = a[0];
         if (alpha != 1.0)
           y = build::mul(b, l, y, build::scalar(b, l, t, alpha));

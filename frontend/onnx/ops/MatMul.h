@@ -1,4 +1,5 @@
-//===- MatMul.h - the shared contraction builder -----------------*- C++ -*-===//
+//===- MatMul.h - the shared contraction builder -----------------*- C++
+//-*-===//
 #ifndef TERN_FRONTEND_ONNX_OPS_MATMUL_H
 #define TERN_FRONTEND_ONNX_OPS_MATMUL_H
 

@@ -43,9 +43,8 @@ Value subtract(NodeContext &n, Value x, Value y) {
 }
 
 /// Sorted, unique, non-negative axes; all axes when `axes` is empty.
-std::optional<SmallVector<int64_t>> reductionAxes(NodeContext &n,
-                                                  ArrayRef<int64_t> axes,
-                                                  int64_t rank) {
+std::optional<SmallVector<int64_t>>
+reductionAxes(NodeContext &n, ArrayRef<int64_t> axes, int64_t rank) {
   SmallVector<int64_t> result;
   if (axes.empty())
     for (int64_t i = 0; i < rank; ++i)
@@ -109,14 +108,15 @@ LogicalResult importReduce(NodeContext &n) {
   bool isUnsigned = n.inputIsUnsigned(0);
   bool isFloat = isa<FloatType>(t);
   double lowest = isFloat ? -std::numeric_limits<double>::infinity()
-                          : isUnsigned ? 0
-                                       : -std::ldexp(1.0, t.getIntOrFloatBitWidth() - 1);
+                  : isUnsigned
+                      ? 0
+                      : -std::ldexp(1.0, t.getIntOrFloatBitWidth() - 1);
   double highest = isFloat ? std::numeric_limits<double>::infinity()
                    : isUnsigned
                        ? std::ldexp(1.0, t.getIntOrFloatBitWidth()) - 1
                        : std::ldexp(1.0, t.getIntOrFloatBitWidth() - 1) - 1;
-  double init = kind == Reduction::Max   ? lowest
-                : kind == Reduction::Min ? highest
+  double init = kind == Reduction::Max    ? lowest
+                : kind == Reduction::Min  ? highest
                 : kind == Reduction::Prod ? 1
                                           : 0;
   Value result = build::reduce(
@@ -147,8 +147,7 @@ LogicalResult importReduce(NodeContext &n) {
 
 /// Softmax and LogSoftmax: before opset 13 over all dims from `axis` on
 /// (the input coerced to 2-D), from 13 over the single `axis`.
-template <bool isLog>
-LogicalResult importSoftmax(NodeContext &n) {
+template <bool isLog> LogicalResult importSoftmax(NodeContext &n) {
   int64_t rank = n.inputType(0).getRank();
   auto axis = n.normalizeAxis(n.intAttr("axis", n.opset < 13 ? 1 : -1), rank);
   if (!axis)
@@ -165,17 +164,20 @@ LogicalResult importSoftmax(NodeContext &n) {
         return Value(arith::MaximumFOp::create(b, l, acc, v));
       });
   Value shifted = subtract(n, x, max);
-  Value exp = build::elementwise(n.b, n.loc, shifted, build::shapeOf(x), t,
-                                 [](OpBuilder &b, Location l, ValueRange a) {
-                                   return Value(math::ExpOp::create(b, l, a[0]));
-                                 });
+  Value exp =
+      build::elementwise(n.b, n.loc, shifted, build::shapeOf(x), t,
+                         [](OpBuilder &b, Location l, ValueRange a) {
+                           return Value(math::ExpOp::create(b, l, a[0]));
+                         });
   Value sum = build::reduce(n.b, n.loc, exp, axes, true,
                             build::scalar(n.b, n.loc, t, 0), addF);
   Value result;
   if (isLog)
-    result = binary(n, shifted, sum, [](OpBuilder &b, Location l, Value s, Value z) {
-      return Value(arith::SubFOp::create(b, l, s, math::LogOp::create(b, l, z)));
-    });
+    result =
+        binary(n, shifted, sum, [](OpBuilder &b, Location l, Value s, Value z) {
+          return Value(
+              arith::SubFOp::create(b, l, s, math::LogOp::create(b, l, z)));
+        });
   else
     result = divide(n, exp, sum);
   n.setOutput(0, result, n.inputOnnxType(0));
@@ -188,7 +190,8 @@ Value inverseStdDev(NodeContext &n, Value variance, double epsilon) {
   return build::elementwise(
       n.b, n.loc, variance, build::shapeOf(variance), t,
       [&](OpBuilder &b, Location l, ValueRange a) {
-        Value v = arith::AddFOp::create(b, l, a[0], build::scalar(b, l, t, epsilon));
+        Value v =
+            arith::AddFOp::create(b, l, a[0], build::scalar(b, l, t, epsilon));
         return Value(arith::DivFOp::create(b, l, build::scalar(b, l, t, 1),
                                            math::SqrtOp::create(b, l, v)));
       });
@@ -209,8 +212,8 @@ LogicalResult importLayerNormalization(NodeContext &n) {
                          [](OpBuilder &b, Location l, Value p, Value q) {
                            return build::mul(b, l, p, q);
                          });
-  Value invStd = inverseStdDev(n, mean(n, squared, axes),
-                               n.floatAttr("epsilon", 1e-5f));
+  Value invStd =
+      inverseStdDev(n, mean(n, squared, axes), n.floatAttr("epsilon", 1e-5f));
   SmallVector<Value> inputs = {centered, invStd, n.input(1)};
   if (n.hasInput(2))
     inputs.push_back(n.input(2));
@@ -219,16 +222,13 @@ LogicalResult importLayerNormalization(NodeContext &n) {
                              {build::shapeOf(x), build::shapeOf(n.input(i))}))
       return n.emitError() << "input " << i << " " << n.inputType(i)
                            << " does not broadcast to " << n.inputType(0);
-  Value y = build::elementwise(n.b, n.loc, inputs, build::shapeOf(x),
-                               getElementTypeOrSelf(x),
-                               [](OpBuilder &b, Location l, ValueRange a) {
-                                 Value v = arith::MulFOp::create(
-                                     b, l, arith::MulFOp::create(b, l, a[0], a[1]),
-                                     a[2]);
-                                 return a.size() > 3
-                                            ? Value(arith::AddFOp::create(b, l, v, a[3]))
-                                            : v;
-                               });
+  Value y = build::elementwise(
+      n.b, n.loc, inputs, build::shapeOf(x), getElementTypeOrSelf(x),
+      [](OpBuilder &b, Location l, ValueRange a) {
+        Value v = arith::MulFOp::create(
+            b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
+        return a.size() > 3 ? Value(arith::AddFOp::create(b, l, v, a[3])) : v;
+      });
   n.setOutput(0, y, n.inputOnnxType(0));
   n.setOutput(1, mu, n.inputOnnxType(0));
   n.setOutput(2, invStd, n.inputOnnxType(0));
@@ -263,10 +263,11 @@ LogicalResult importBatchNormalization(NodeContext &n) {
       axes.push_back(i);
     batchMean = mean(n, x, axes);
     Value centered = subtract(n, x, batchMean);
-    batchVar = mean(n, binary(n, centered, centered,
-                              [](OpBuilder &b, Location l, Value p, Value q) {
-                                return build::mul(b, l, p, q);
-                              }),
+    batchVar = mean(n,
+                    binary(n, centered, centered,
+                           [](OpBuilder &b, Location l, Value p, Value q) {
+                             return build::mul(b, l, p, q);
+                           }),
                     axes);
     batchMean = build::reshape(n.b, n.loc, batchMean, paramShape);
     batchVar = build::reshape(n.b, n.loc, batchVar, paramShape);
@@ -278,7 +279,8 @@ LogicalResult importBatchNormalization(NodeContext &n) {
       build::shapeOf(x), t, [&](OpBuilder &b, Location l, ValueRange a) {
         Value centered = arith::SubFOp::create(b, l, a[0], a[3]);
         Value denominator = math::SqrtOp::create(
-            b, l, arith::AddFOp::create(b, l, a[4], build::scalar(b, l, t, epsilon)));
+            b, l,
+            arith::AddFOp::create(b, l, a[4], build::scalar(b, l, t, epsilon)));
         Value scaled = arith::MulFOp::create(
             b, l, arith::DivFOp::create(b, l, centered, denominator), a[1]);
         return Value(arith::AddFOp::create(b, l, scaled, a[2]));
@@ -289,11 +291,13 @@ LogicalResult importBatchNormalization(NodeContext &n) {
     auto running = [&](unsigned input, Value batch) {
       Value flat = build::reshape(n.b, n.loc, batch, {channels});
       return build::elementwise(
-          n.b, n.loc, {build::reshape(n.b, n.loc, n.input(input), {channels}), flat},
+          n.b, n.loc,
+          {build::reshape(n.b, n.loc, n.input(input), {channels}), flat},
           {channels}, t, [&](OpBuilder &b, Location l, ValueRange a) {
-            Value kept = arith::MulFOp::create(b, l, a[0], build::scalar(b, l, t, momentum));
-            Value added = arith::MulFOp::create(b, l, a[1],
-                                                build::scalar(b, l, t, 1 - momentum));
+            Value kept = arith::MulFOp::create(
+                b, l, a[0], build::scalar(b, l, t, momentum));
+            Value added = arith::MulFOp::create(
+                b, l, a[1], build::scalar(b, l, t, 1 - momentum));
             return Value(arith::AddFOp::create(b, l, kept, added));
           });
     };

@@ -39,11 +39,12 @@ std::optional<SmallVector<double>> constantFloats(Value value) {
 }
 
 /// rounding_mode as a scalar op; null for an unknown mode.
-std::function<Value(OpBuilder &, Location, Value)>
-roundingOp(StringRef mode) {
+std::function<Value(OpBuilder &, Location, Value)> roundingOp(StringRef mode) {
   std::string upper = mode.upper();
   if (upper == "ROUND")
-    return [](OpBuilder &b, Location l, Value x) { return build::roundEven(b, l, x); };
+    return [](OpBuilder &b, Location l, Value x) {
+      return build::roundEven(b, l, x);
+    };
   if (upper == "CEIL")
     return [](OpBuilder &b, Location l, Value x) {
       return Value(math::CeilOp::create(b, l, x));
@@ -69,7 +70,8 @@ double roundWith(StringRef mode, double x) {
 std::optional<std::pair<SmallVector<float>, GranularityKind>>
 weightScales(ArrayRef<double> scale, RankedTensorType scaleType, int64_t rows) {
   if (scale.size() == 1)
-    return std::pair{SmallVector<float>{(float)scale[0]}, GranularityKind::PerTensor};
+    return std::pair{SmallVector<float>{(float)scale[0]},
+                     GranularityKind::PerTensor};
   ArrayRef<int64_t> shape = scaleType.getShape();
   bool perRow = (int64_t)scale.size() == rows &&
                 ((shape.size() == 1 && shape[0] == rows) ||
@@ -82,10 +84,10 @@ weightScales(ArrayRef<double> scale, RankedTensorType scaleType, int64_t rows) {
 
 /// Packed low-bit weights `values` ([N, K], each in range for `valueType`)
 /// with their scales, dequantized to an f32 [N, K] tensor.
-Value importLowBitWeights(NodeContext &n, ArrayRef<int8_t> values,
-                          int64_t rows, int64_t cols, Type valueType,
-                          PackingKind packing,
-                          std::pair<SmallVector<float>, GranularityKind> scales) {
+Value importLowBitWeights(
+    NodeContext &n, ArrayRef<int8_t> values, int64_t rows, int64_t cols,
+    Type valueType, PackingKind packing,
+    std::pair<SmallVector<float>, GranularityKind> scales) {
   MLIRContext *context = n.b.getContext();
   auto granularity = GranularityAttr::get(context, scales.second, 0);
   auto layout = PackedLayoutAttr::get(context, packing, valueType, granularity);
@@ -95,7 +97,8 @@ Value importLowBitWeights(NodeContext &n, ArrayRef<int8_t> values,
     tern_pack_row(toRuntime(packing), *getValueKind(valueType),
                   values.data() + r * cols, cols,
                   reinterpret_cast<uint8_t *>(bytes.data() + r * rowBytes));
-  auto packedType = RankedTensorType::get({rows, rowBytes}, n.b.getI8Type(), layout);
+  auto packedType =
+      RankedTensorType::get({rows, rowBytes}, n.b.getI8Type(), layout);
   TypedAttr packedData;
   if ((int64_t)bytes.size() <= kInlineConstantLimit)
     packedData = DenseElementsAttr::get(packedType, llvm::ArrayRef(bytes));
@@ -106,10 +109,11 @@ Value importLowBitWeights(NodeContext &n, ArrayRef<int8_t> values,
   Value packed = arith::ConstantOp::create(n.b, n.loc, packedData);
   Value unpacked = UnpackOp::create(
       n.b, n.loc, RankedTensorType::get({rows, cols}, valueType), packed);
-  auto scaleType = RankedTensorType::get(
-      {(int64_t)scales.first.size()}, n.b.getF32Type());
+  auto scaleType =
+      RankedTensorType::get({(int64_t)scales.first.size()}, n.b.getF32Type());
   Value scaleValue = arith::ConstantOp::create(
-      n.b, n.loc, DenseElementsAttr::get(scaleType, llvm::ArrayRef(scales.first)));
+      n.b, n.loc,
+      DenseElementsAttr::get(scaleType, llvm::ArrayRef(scales.first)));
   return DequantizeOp::create(
       n.b, n.loc, RankedTensorType::get({rows, cols}, n.b.getF32Type()),
       unpacked, scaleValue, granularity);
@@ -145,7 +149,8 @@ LogicalResult importQuant(NodeContext &n) {
       SmallVector<int8_t> trits;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c) {
-          double s = scales->first.size() == 1 ? scales->first[0] : scales->first[r];
+          double s =
+              scales->first.size() == 1 ? scales->first[0] : scales->first[r];
           double q = roundWith(mode, (*weights)[r * cols + c] / s);
           trits.push_back(static_cast<int8_t>(std::clamp(q, -1.0, 1.0)));
         }
@@ -163,12 +168,15 @@ LogicalResult importQuant(NodeContext &n) {
       n.b, n.loc, inputs, getElementTypeOrSelf(n.input(0)),
       [&](OpBuilder &b, Location l, ValueRange a) {
         Type t = a[0].getType();
-        Value q = arith::AddFOp::create(b, l, arith::DivFOp::create(b, l, a[0], a[1]), a[2]);
+        Value q = arith::AddFOp::create(
+            b, l, arith::DivFOp::create(b, l, a[0], a[1]), a[2]);
         q = round(b, l, q);
         q = arith::MinimumFOp::create(
-            b, l, arith::MaximumFOp::create(b, l, q, build::scalar(b, l, t, lo)),
+            b, l,
+            arith::MaximumFOp::create(b, l, q, build::scalar(b, l, t, lo)),
             build::scalar(b, l, t, hi));
-        return Value(arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, q, a[2]), a[1]));
+        return Value(arith::MulFOp::create(
+            b, l, arith::SubFOp::create(b, l, q, a[2]), a[1]));
       });
   if (!result)
     return n.emitError() << "scale and zero point do not broadcast to "
@@ -200,9 +208,10 @@ LogicalResult importBipolarQuant(NodeContext &n) {
       n.b, n.loc, {n.input(0), n.input(1)}, getElementTypeOrSelf(n.input(0)),
       [](OpBuilder &b, Location l, ValueRange a) {
         Type t = a[0].getType();
-        Value nonNegative = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE,
-                                                  a[0], build::scalar(b, l, t, 0));
-        Value sign = arith::SelectOp::create(b, l, nonNegative, build::scalar(b, l, t, 1),
+        Value nonNegative = arith::CmpFOp::create(
+            b, l, arith::CmpFPredicate::OGE, a[0], build::scalar(b, l, t, 0));
+        Value sign = arith::SelectOp::create(b, l, nonNegative,
+                                             build::scalar(b, l, t, 1),
                                              build::scalar(b, l, t, -1));
         return Value(arith::MulFOp::create(b, l, sign, a[1]));
       });
@@ -230,10 +239,14 @@ LogicalResult importTrunc(NodeContext &n) {
       getElementTypeOrSelf(n.input(0)),
       [&](OpBuilder &b, Location l, ValueRange a) {
         Type t = a[0].getType();
-        Value y = arith::AddFOp::create(b, l, arith::DivFOp::create(b, l, a[0], a[1]), a[2]);
+        Value y = arith::AddFOp::create(
+            b, l, arith::DivFOp::create(b, l, a[0], a[1]), a[2]);
         y = build::roundEven(b, l, y);
-        y = round(b, l, arith::DivFOp::create(b, l, y, build::scalar(b, l, t, truncScale)));
-        return Value(arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, y, a[2]), a[1]));
+        y = round(
+            b, l,
+            arith::DivFOp::create(b, l, y, build::scalar(b, l, t, truncScale)));
+        return Value(arith::MulFOp::create(
+            b, l, arith::SubFOp::create(b, l, y, a[2]), a[1]));
       });
   if (!result)
     return n.emitError() << "scale and zero point do not broadcast to "

@@ -72,7 +72,8 @@ LogicalResult importQuantizeLinear(NodeContext &n) {
   Value result = build::elementwise(
       n.b, n.loc, inputs, build::shapeOf(n.input(0)), resultType,
       [&](OpBuilder &b, Location l, ValueRange a) {
-        Value q = build::roundEven(b, l, arith::DivFOp::create(b, l, a[0], a[1]));
+        Value q =
+            build::roundEven(b, l, arith::DivFOp::create(b, l, a[0], a[1]));
         if (a.size() > 2)
           q = arith::AddFOp::create(
               b, l, q, build::convertScalar(b, l, a[2], f, isUnsigned, false));
@@ -119,31 +120,37 @@ LogicalResult importDynamicQuantizeLinear(NodeContext &n) {
   for (int64_t i = 0; i < rank; ++i)
     all.push_back(i);
   auto reduceTo = [&](bool isMax) {
-    return build::reduce(n.b, n.loc, x, all, false, build::scalar(n.b, n.loc, f, 0),
-                         [&](OpBuilder &b, Location l, Value v, Value acc) {
-                           return isMax ? Value(arith::MaximumFOp::create(b, l, acc, v))
-                                        : Value(arith::MinimumFOp::create(b, l, acc, v));
-                         });
+    return build::reduce(
+        n.b, n.loc, x, all, false, build::scalar(n.b, n.loc, f, 0),
+        [&](OpBuilder &b, Location l, Value v, Value acc) {
+          return isMax ? Value(arith::MaximumFOp::create(b, l, acc, v))
+                       : Value(arith::MinimumFOp::create(b, l, acc, v));
+        });
   };
   Value max = reduceTo(true), min = reduceTo(false);
-  Value scale = build::elementwise(
-      n.b, n.loc, {max, min}, {}, f, [&](OpBuilder &b, Location l, ValueRange a) {
-        return Value(arith::DivFOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]),
-                                           build::scalar(b, l, f, 255)));
-      });
+  Value scale =
+      build::elementwise(n.b, n.loc, {max, min}, {}, f,
+                         [&](OpBuilder &b, Location l, ValueRange a) {
+                           return Value(arith::DivFOp::create(
+                               b, l, arith::SubFOp::create(b, l, a[0], a[1]),
+                               build::scalar(b, l, f, 255)));
+                         });
   Type u8 = n.b.getI8Type();
   Value zeroPoint = build::elementwise(
-      n.b, n.loc, {min, scale}, {}, u8, [&](OpBuilder &b, Location l, ValueRange a) {
+      n.b, n.loc, {min, scale}, {}, u8,
+      [&](OpBuilder &b, Location l, ValueRange a) {
         Value z = arith::DivFOp::create(
-            b, l, arith::SubFOp::create(b, l, build::scalar(b, l, f, 0), a[0]), a[1]);
+            b, l, arith::SubFOp::create(b, l, build::scalar(b, l, f, 0), a[0]),
+            a[1]);
         return build::saturate(b, l, z, 0, 255, u8);
       });
   Value y = build::elementwise(
       n.b, n.loc, {x, scale, zeroPoint}, build::shapeOf(x), u8,
       [&](OpBuilder &b, Location l, ValueRange a) {
-        Value q = build::roundEven(b, l, arith::DivFOp::create(b, l, a[0], a[1]));
-        q = arith::AddFOp::create(b, l, q,
-                                  build::convertScalar(b, l, a[2], f, true, false));
+        Value q =
+            build::roundEven(b, l, arith::DivFOp::create(b, l, a[0], a[1]));
+        q = arith::AddFOp::create(
+            b, l, q, build::convertScalar(b, l, a[2], f, true, false));
         return build::saturate(b, l, q, 0, 255, u8);
       });
   n.setOutput(0, y, onnx::TensorProto::UINT8);
@@ -174,8 +181,9 @@ LogicalResult importMatMulInteger(NodeContext &n) {
 LogicalResult importQLinearMatMul(NodeContext &n) {
   for (unsigned i : {1u, 2u, 4u, 5u, 6u, 7u})
     if (n.inputType(i).getNumElements() != 1)
-      return n.unsupported("a per-row or per-column scale or zero point (input " +
-                           std::to_string(i) + ")");
+      return n.unsupported(
+          "a per-row or per-column scale or zero point (input " +
+          std::to_string(i) + ")");
   MatMulSpec spec;
   spec.a = n.input(0);
   spec.b = n.input(3);
@@ -200,9 +208,10 @@ LogicalResult importQLinearMatMul(NodeContext &n) {
         Value scale = arith::DivFOp::create(
             b, l, arith::MulFOp::create(b, l, a[1], a[2]), a[3]);
         Value acc = build::convertScalar(b, l, a[0], f, false, false);
-        Value q = build::roundEven(b, l, arith::MulFOp::create(b, l, acc, scale));
-        q = arith::AddFOp::create(b, l, q,
-                                  build::convertScalar(b, l, a[4], f, isUnsigned, false));
+        Value q =
+            build::roundEven(b, l, arith::MulFOp::create(b, l, acc, scale));
+        q = arith::AddFOp::create(
+            b, l, q, build::convertScalar(b, l, a[4], f, isUnsigned, false));
         return build::saturate(b, l, q, lo, hi, resultType);
       });
   n.setOutput(0, result, n.inputOnnxType(7));

@@ -66,9 +66,9 @@ LogicalResult importReshape(NodeContext &n) {
   for (auto [i, dim] : llvm::enumerate(*requested)) {
     if (dim == 0 && !allowZero) {
       if (i >= in.size())
-        return n.emitError() << "shape entry " << i
-                             << " is 0 (copy) but the input has rank "
-                             << in.size();
+        return n.emitError()
+               << "shape entry " << i << " is 0 (copy) but the input has rank "
+               << in.size();
       dim = in[i];
     } else if (dim == -1) {
       if (inferred >= 0)
@@ -99,8 +99,8 @@ LogicalResult importFlatten(NodeContext &n) {
                          << rank;
   if (axis < 0)
     axis += rank;
-  return setReshaped(n, {product(in.take_front(axis)),
-                         product(in.drop_front(axis))});
+  return setReshaped(
+      n, {product(in.take_front(axis)), product(in.drop_front(axis))});
 }
 
 std::optional<SmallVector<int64_t>> axesOf(NodeContext &n, int64_t inputSince,
@@ -123,8 +123,8 @@ LogicalResult importSqueeze(NodeContext &n) {
     return failure();
   SmallVector<int64_t> shape;
   for (auto [i, dim] : llvm::enumerate(in)) {
-    bool squeezed = axes->empty() ? dim == 1
-                                  : llvm::is_contained(*normalized, (int64_t)i);
+    bool squeezed =
+        axes->empty() ? dim == 1 : llvm::is_contained(*normalized, (int64_t)i);
     if (squeezed && dim != 1)
       return n.emitError() << "cannot squeeze dimension " << i << " of size "
                            << dim;
@@ -180,20 +180,20 @@ LogicalResult importConcat(NodeContext &n) {
     for (int64_t d = 0; d < rank; ++d)
       if ((int64_t)s.size() != rank || (d != *axis && s[d] != shape[d]))
         return n.emitError() << "input " << i << " " << n.inputType(i)
-                             << " does not match input 0 "
-                             << n.inputType(0) << " off the concat axis";
+                             << " does not match input 0 " << n.inputType(0)
+                             << " off the concat axis";
     shape[*axis] += s[*axis];
   }
-  Value result = build::empty(n.b, n.loc, shape, getElementTypeOrSelf(n.input(0)));
+  Value result =
+      build::empty(n.b, n.loc, shape, getElementTypeOrSelf(n.input(0)));
   int64_t offset = 0;
   for (unsigned i = 0; i < n.numInputs(); ++i) {
     SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
     offsets[*axis] = offset;
     ArrayRef<int64_t> sizes = n.inputType(i).getShape();
-    result = tensor::InsertSliceOp::create(n.b, n.loc, n.input(i), result,
-                                           ValueRange{}, ValueRange{},
-                                           ValueRange{}, offsets, sizes,
-                                           strides);
+    result = tensor::InsertSliceOp::create(
+        n.b, n.loc, n.input(i), result, ValueRange{}, ValueRange{},
+        ValueRange{}, offsets, sizes, strides);
     offset += sizes[*axis];
   }
   n.setOutput(0, result, n.inputOnnxType(0));
@@ -291,7 +291,8 @@ LogicalResult importGather(NodeContext &n) {
   SmallVector<AffineExpr> indexExprs;
   for (int64_t j = 0; j < q; ++j)
     indexExprs.push_back(getAffineDimExpr(*axis + j, context));
-  Value init = build::empty(n.b, n.loc, shape, getElementTypeOrSelf(n.input(0)));
+  Value init =
+      build::empty(n.b, n.loc, shape, getElementTypeOrSelf(n.input(0)));
   SmallVector<AffineMap> maps = {
       AffineMap::get(shape.size(), 0, indexExprs, context),
       AffineMap::getMultiDimIdentityMap(shape.size(), context)};
@@ -301,18 +302,19 @@ LogicalResult importGather(NodeContext &n) {
   auto generic = linalg::GenericOp::create(
       n.b, n.loc, init.getType(), n.input(1), init, maps, iterators,
       [&](OpBuilder &b, Location l, ValueRange args) {
-        Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+        Value index =
+            arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
         Value size = arith::ConstantIndexOp::create(b, l, dim);
         Value zero = arith::ConstantIndexOp::create(b, l, 0);
-        Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                               index, zero);
+        Value negative =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index, zero);
         index = arith::SelectOp::create(
             b, l, negative, arith::AddIOp::create(b, l, index, size), index);
         index = arith::MaxSIOp::create(
             b, l,
-            arith::MinSIOp::create(
-                b, l, index,
-                arith::ConstantIndexOp::create(b, l, std::max<int64_t>(dim - 1, 0))),
+            arith::MinSIOp::create(b, l, index,
+                                   arith::ConstantIndexOp::create(
+                                       b, l, std::max<int64_t>(dim - 1, 0))),
             zero);
         SmallVector<Value> at;
         for (int64_t d = 0; d < *axis; ++d)
@@ -320,8 +322,8 @@ LogicalResult importGather(NodeContext &n) {
         at.push_back(index);
         for (int64_t d = *axis + 1; d < (int64_t)data.size(); ++d)
           at.push_back(linalg::IndexOp::create(b, l, d - 1 + q));
-        linalg::YieldOp::create(b, l,
-                                Value(tensor::ExtractOp::create(b, l, source, at)));
+        linalg::YieldOp::create(
+            b, l, Value(tensor::ExtractOp::create(b, l, source, at)));
       });
   n.setOutput(0, generic.getResult(0), n.inputOnnxType(0));
   return success();
@@ -338,11 +340,10 @@ LogicalResult importExpand(NodeContext &n) {
                          << llvm::make_range(target.begin(), target.end())
                          << "]";
   n.setOutput(0,
-              build::elementwise(n.b, n.loc, n.input(0), *result,
-                                 getElementTypeOrSelf(n.input(0)),
-                                 [](OpBuilder &, Location, ValueRange a) {
-                                   return a[0];
-                                 }),
+              build::elementwise(
+                  n.b, n.loc, n.input(0), *result,
+                  getElementTypeOrSelf(n.input(0)),
+                  [](OpBuilder &, Location, ValueRange a) { return a[0]; }),
               n.inputOnnxType(0));
   return success();
 }
@@ -357,10 +358,11 @@ LogicalResult importShape(NodeContext &n) {
   SmallVector<int64_t> dims(in.begin() + start,
                             in.begin() + std::max(start, end));
   auto type = RankedTensorType::get({(int64_t)dims.size()}, n.b.getI64Type());
-  n.setOutput(0,
-              arith::ConstantOp::create(n.b, n.loc,
-                                        DenseElementsAttr::get(type, llvm::ArrayRef(dims))),
-              onnx::TensorProto::INT64);
+  n.setOutput(
+      0,
+      arith::ConstantOp::create(
+          n.b, n.loc, DenseElementsAttr::get(type, llvm::ArrayRef(dims))),
+      onnx::TensorProto::INT64);
   return success();
 }
 /// A tensor of the constant shape in input 0, filled with the one-element
