@@ -110,3 +110,25 @@ save("shape_chain", [
     [numpy_helper.from_array(np.array([0], dtype=np.int64), "zero"),
      numpy_helper.from_array(np.array([1], dtype=np.int64), "one"),
      numpy_helper.from_array(np.array([-1], dtype=np.int64), "minus_one")])
+
+# QONNX weights: BipolarQuant on a constant [4, 3] weight (binary), and a
+# 2-bit signed narrow Quant on a constant [4, 3] weight (ternary), each with
+# a per-output-channel scale, feeding Gemm(transB=1).
+qonnx = "qonnx.custom_op.general"
+signs = np.array([[1, -1, 1], [-1, -1, 1], [1, 1, 1], [-1, 1, -1]], np.float32)
+trits = np.array([[1, 0, -1], [0, 0, 1], [-1, 1, 0], [1, 1, 1]], np.float32)
+scale = np.array([[0.5], [2.0], [1.0], [0.25]], np.float32)
+save("qonnx_weights", [
+    helper.make_node("BipolarQuant", ["wb", "scale"], ["wbq"], name="binary", domain=qonnx),
+    helper.make_node("Gemm", ["x", "wbq"], ["yb"], name="gemm_binary", transB=1),
+    helper.make_node("Quant", ["wt", "scale", "zero", "bits"], ["wtq"], name="ternary",
+                     domain=qonnx, signed=1, narrow=1, rounding_mode="ROUND"),
+    helper.make_node("Gemm", ["x", "wtq"], ["yt"], name="gemm_ternary", transB=1)],
+    [tensor("x", [1, 3])], [tensor("yb", [1, 4]), tensor("yt", [1, 4])],
+    [numpy_helper.from_array(signs * 0.3, "wb"),
+     numpy_helper.from_array(trits * scale, "wt"),
+     numpy_helper.from_array(scale, "scale"),
+     numpy_helper.from_array(np.array(0, np.float32), "zero"),
+     numpy_helper.from_array(np.array(2, np.float32), "bits")],
+    domains=[qonnx])
+np.save(os.path.join(out, "x13.npy"), np.array([[1, 2, 3]], np.float32))
