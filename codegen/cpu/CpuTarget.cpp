@@ -13,6 +13,7 @@
 #include "codegen/cpu/ModelSources.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/EmitC/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/PassManager.h"
@@ -78,6 +79,9 @@ public:
       return success();
     PassManager toEmitC(module.getContext());
     toEmitC.addPass(createTernConvertToEmitC());
+    // Single-use values fold into C expressions: a[i * 8 + j] rather than
+    // one variable per operation.
+    toEmitC.addPass(emitc::createFormExpressionsPass());
     return toEmitC.run(module);
   }
 
