@@ -259,6 +259,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     return emitError(loc) << what << ": op " << node.op_type()
                           << (knownOp ? " is not supported at this opset"
                                       : " is not supported");
+  if (std::string error = checkNodeArity(node, opset); !error.empty())
+    return emitError(loc) << what << ": " << error;
   for (const std::string &name : node.input())
     if (!name.empty() && !lookup(name).value)
       return emitError(loc) << what << ": input '" << name

@@ -16,6 +16,7 @@
 
 namespace onnx {
 class ModelProto;
+class NodeProto;
 class TensorProto;
 } // namespace onnx
 
@@ -28,6 +29,13 @@ std::unique_ptr<onnx::ModelProto> parseModelProto(llvm::StringRef bytes,
 /// Parses a serialized TensorProto; on failure returns null and sets `error`.
 std::unique_ptr<onnx::TensorProto> parseTensorProto(llvm::StringRef bytes,
                                                     std::string &error);
+
+/// Checks a default-domain node's input and output counts against ONNX's
+/// operator schema for `opset` (libonnx knows opsets up to 17; for newer
+/// ones only the minimum counts are checked, since later opsets add
+/// optional inputs), and that required inputs are not empty. Returns an
+/// error message, empty when the node fits or the op has no schema.
+std::string checkNodeArity(const onnx::NodeProto &node, int64_t opset);
 
 } // namespace mlir::tern
 

@@ -140,6 +140,14 @@ LogicalResult NodeContext::unsupported(const Twine &what) const {
   return emitError() << what << " is not supported";
 }
 
+LogicalResult NodeContext::requireInputs(unsigned count) const {
+  for (unsigned i = 0; i < count; ++i)
+    if (!hasInput(i))
+      return emitError() << "takes " << count << " inputs; input " << i
+                         << " is missing";
+  return success();
+}
+
 std::optional<int64_t> NodeContext::normalizeAxis(int64_t axis,
                                                   int64_t rank) const {
   if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {

@@ -87,6 +87,10 @@ public:
   InFlightDiagnostic emitError() const;
   /// Standard refusal for an attribute value or input form tern lacks.
   LogicalResult unsupported(const Twine &what) const;
+  /// Reports an error unless inputs [0, count) are all present. For ops
+  /// without an ONNX schema (QONNX); schema'd ops are checked before their
+  /// handler runs.
+  LogicalResult requireInputs(unsigned count) const;
   /// Normalizes a possibly negative axis against `rank`; reports an error
   /// when out of range.
   std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) const;

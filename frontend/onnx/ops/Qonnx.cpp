@@ -121,6 +121,8 @@ Value importLowBitWeights(
 
 /// y = (clamp(round(x / s + z), lo, hi) - z) * s.
 LogicalResult importQuant(NodeContext &n) {
+  if (failed(n.requireInputs(4)))
+    return failure();
   auto bits = n.constantFloats(3, "bitwidth");
   if (!bits)
     return failure();
@@ -187,6 +189,8 @@ LogicalResult importQuant(NodeContext &n) {
 
 /// y = (x >= 0 ? 1 : -1) * scale.
 LogicalResult importBipolarQuant(NodeContext &n) {
+  if (failed(n.requireInputs(2)))
+    return failure();
   auto weights = constantFloats(n.input(0));
   auto scale = constantFloats(n.input(1));
   RankedTensorType xType = n.inputType(0);
@@ -223,6 +227,8 @@ LogicalResult importBipolarQuant(NodeContext &n) {
 
 /// QONNX Trunc (v1): y = (rounding(round(x / s + z) / 2^(in - out)) - z) * s.
 LogicalResult importTrunc(NodeContext &n) {
+  if (failed(n.requireInputs(5)))
+    return failure();
   auto inBits = n.constantFloats(3, "in_bitwidth");
   auto outBits = n.constantFloats(4, "out_bitwidth");
   if (!inBits || !outBits)

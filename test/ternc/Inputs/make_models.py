@@ -132,3 +132,12 @@ save("qonnx_weights", [
      numpy_helper.from_array(np.array(2, np.float32), "bits")],
     domains=[qonnx])
 np.save(os.path.join(out, "x13.npy"), np.array([[1, 2, 3]], np.float32))
+
+# Wrong arity: Add with one input; Gemm with its required B left empty.
+save("arity", [helper.make_node("Add", ["x"], ["y"], name="add1")],
+     [tensor("x", [2])], [tensor("y", [2])])
+save("missing_input", [helper.make_node("Gemm", ["x", ""], ["y"], name="gemm")],
+     [tensor("x", [2, 2])], [tensor("y", [2, 2])])
+save("qonnx_arity", [helper.make_node("Quant", ["x", "x"], ["y"], name="q",
+                                      domain="qonnx.custom_op.general")],
+     [tensor("x", [2])], [tensor("y", [2])], domains=["qonnx.custom_op.general"])
