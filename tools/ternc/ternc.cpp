@@ -108,7 +108,13 @@ private:
         diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
         : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
                                                             : "note";
-    llvm::errs() << where << ": " << severity << ": " << diag.str() << "\n";
+    std::string message = diag.str();
+    // Diagnostics from MLIR itself (a verifier) name the node through the
+    // location; the importer's own messages already start with it.
+    if (auto node = diag.getLocation()->findInstanceOf<NameLoc>())
+      if (!llvm::StringRef(message).starts_with("node '"))
+        message = "node '" + node.getName().str() + "': " + message;
+    llvm::errs() << where << ": " << severity << ": " << message << "\n";
     for (Diagnostic &note : diag.getNotes())
       llvm::errs() << where << ": note: " << note.str() << "\n";
   }

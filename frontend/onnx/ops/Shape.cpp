@@ -9,6 +9,7 @@
 #include "frontend/onnx/GraphImporter.h"
 #include "frontend/onnx/NodeContext.h"
 #include "frontend/onnx/OpRegistry.h"
+#include "frontend/onnx/TensorImport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -281,6 +282,9 @@ LogicalResult importGather(NodeContext &n) {
   MLIRContext *context = n.b.getContext();
   ArrayRef<int64_t> data = n.inputType(0).getShape();
   ArrayRef<int64_t> indices = n.inputType(1).getShape();
+  if (!isa<IntegerType>(getElementTypeOrSelf(n.input(1))))
+    return n.emitError() << "indices must be int32 or int64, got "
+                         << onnxTypeName(n.inputOnnxType(1));
   auto axis = n.normalizeAxis(n.intAttr("axis", 0), data.size());
   if (!axis)
     return failure();

@@ -141,3 +141,7 @@ save("missing_input", [helper.make_node("Gemm", ["x", ""], ["y"], name="gemm")],
 save("qonnx_arity", [helper.make_node("Quant", ["x", "x"], ["y"], name="q",
                                       domain="qonnx.custom_op.general")],
      [tensor("x", [2])], [tensor("y", [2])], domains=["qonnx.custom_op.general"])
+
+# Float indices for Gather: a type error naming the node.
+save("gather_float_indices", [helper.make_node("Gather", ["x", "i"], ["y"], name="gather")],
+     [tensor("x", [3]), tensor("i", [2])], [tensor("y", [2])])
