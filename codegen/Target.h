@@ -23,6 +23,7 @@ namespace mlir::tern {
 /// How far ternc goes. IR stages print the module after that stage.
 enum class EmitKind {
   Mlir,  // the imported module
+  Tern,  // after tern passes (quantization, tern.linear)
   Loops, // after lowering to loops on planned buffers
   EmitC, // the EmitC module the C++ is printed from
   Cpp,   // the output folder's sources, weights and build files

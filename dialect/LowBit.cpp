@@ -31,3 +31,32 @@ static_assert(static_cast<int>(PackingKind::Offset2) == TERN_PACK_OFFSET2);
 static_assert(static_cast<int>(PackingKind::Offset4) == TERN_PACK_OFFSET4);
 static_assert(static_cast<int>(PackingKind::Base3) == TERN_PACK_BASE3);
 static_assert(static_cast<int>(PackingKind::BitPlanes) == TERN_PACK_BITPLANES);
+
+Type mlir::tern::getQuantizedElementType(MLIRContext *context,
+                                         QuantMethod method) {
+  switch (method) {
+  case QuantMethod::AbsMean:
+  case QuantMethod::TWN:
+  case QuantMethod::Exact:
+    return TritType::get(context);
+  case QuantMethod::Binary:
+    return BipolarType::get(context);
+  case QuantMethod::Int2:
+    return IntegerType::get(context, 2, IntegerType::Signed);
+  case QuantMethod::Int4:
+    return IntegerType::get(context, 4, IntegerType::Signed);
+  }
+  llvm_unreachable("unknown quantization method");
+}
+
+PackingKind mlir::tern::getDefaultPacking(Type elementType) {
+  switch (*getValueKind(elementType)) {
+  case TERN_VALUE_BIPOLAR:
+    return PackingKind::Offset1;
+  case TERN_VALUE_SI4:
+  case TERN_VALUE_UI4:
+    return PackingKind::Offset4;
+  default:
+    return PackingKind::Offset2;
+  }
+}

@@ -24,6 +24,14 @@ inline bool isLowBitElementType(Type type) {
   return getValueKind(type).has_value();
 }
 
+/// The element type a quantization method produces: !tern.trit for
+/// absmean/twn/exact, !tern.bipolar for binary, si2 / si4 for int2 / int4.
+Type getQuantizedElementType(MLIRContext *context, QuantMethod method);
+
+/// The packing tern stores a low-bit element type in by default: offset1
+/// for bipolar, offset2 for trit and 2-bit, offset4 for 4-bit.
+PackingKind getDefaultPacking(Type elementType);
+
 /// The runtime's enum for a packing kind (the values are the same).
 tern_packing toRuntime(PackingKind kind);
 

@@ -13,21 +13,36 @@ include "mlir/IR/TensorEncoding.td"
 //===----------------------------------------------------------------------===//
 
 def Tern_QuantMethod : I32EnumAttr<"QuantMethod",
-    "how float weights are mapped to ternary values", [
+    "how float weights are mapped to low-bit values", [
       I32EnumAttrCase<"AbsMean", 0, "absmean">,
-      I32EnumAttrCase<"TWN", 1, "twn">]> {
+      I32EnumAttrCase<"TWN", 1, "twn">,
+      I32EnumAttrCase<"Exact", 2, "exact">,
+      I32EnumAttrCase<"Binary", 3, "binary">,
+      I32EnumAttrCase<"Int2", 4, "int2">,
+      I32EnumAttrCase<"Int4", 5, "int4">]> {
   let cppNamespace = "::mlir::tern";
   let genSpecializedAttr = 0;
 }
 def Tern_QuantMethodAttr : EnumAttr<Tern_Dialect, Tern_QuantMethod, "method"> {
   let assemblyFormat = "`<` $value `>`";
   let description = [{
+    Ternary methods (result `!tern.trit`):
     * `absmean` (BitNet b1.58): s = mean|W|, W' = clamp(round(W / s), -1, 1),
       with s clamped below at 1e-5 and round-half-to-even.
     * `twn` (Ternary Weight Networks): threshold t = 0.7 * mean|W|,
       W' = sign(W) where |W| > t and 0 elsewhere; s = mean of the |W| above
       t (1e-5 when none is).
-    Means are taken over one scale group (see `#tern.granularity`).
+    * `exact`: for weights already in {-s, 0, +s}: s = max|W|,
+      W' = clamp(round(W / s), -1, 1), which is lossless on such weights.
+
+    Other widths:
+    * `binary` (result `!tern.bipolar`): s = mean|W|, W' = +1 where W >= 0,
+      else -1 (BinaryConnect/XNOR-Net's scaled sign).
+    * `int2` / `int4` (results si2 / si4): symmetric, s = max|W| / q with
+      q = 1 / 7, W' = clamp(round(W / s), -q, q).
+
+    Statistics are taken over one scale group (see `#tern.granularity`);
+    every scale is clamped below at 1e-5.
   }];
 }
 

@@ -34,8 +34,9 @@ static ParseResult parseMethod(OpAsmParser &parser, QuantMethodAttr &attr) {
     return failure();
   std::optional<QuantMethod> method = symbolizeQuantMethod(keyword);
   if (!method)
-    return parser.emitError(loc, "expected quantization method 'absmean' or "
-                                 "'twn', got '")
+    return parser.emitError(loc, "expected quantization method 'absmean', "
+                                 "'twn', 'exact', 'binary', 'int2' or "
+                                 "'int4', got '")
            << keyword << "'";
   attr = QuantMethodAttr::get(parser.getContext(), *method);
   return success();
@@ -140,6 +141,11 @@ LogicalResult QuantizeWeightsOp::verify() {
   if (!input.hasStaticShape())
     return emitOpError() << "expects weights with a static shape, got "
                          << input;
+  Type expected = getQuantizedElementType(getContext(), getMethod());
+  if (getWeights().getType().getElementType() != expected)
+    return emitOpError() << "method " << stringifyQuantMethod(getMethod())
+                         << " produces " << expected << " weights, not "
+                         << getWeights().getType().getElementType();
   if (getWeights().getType().getShape() != input.getShape())
     return emitOpError() << "result shape "
                          << formatShape(getWeights().getType().getShape())

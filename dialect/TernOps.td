@@ -12,12 +12,15 @@ class Tern_Op<string mnemonic, list<Trait> traits = []>
 }
 
 def Tern_QuantizeWeightsOp : Tern_Op<"quantize_weights"> {
-  let summary = "quantize float weights to ternary values plus scales";
+  let summary = "quantize float weights to low-bit values plus scales";
   let description = [{
-    Maps an `[N, K]` f32 weight matrix to ternary values and one f32 scale per
-    scale group, so that `weights * scales` approximates `input`. `method`
-    chooses the mapping (see `#tern.method`), `granularity` the scale groups:
-    `per_tensor`, `per_channel` or `group = G`.
+    Maps an `[N, K]` f32 weight matrix to low-bit values and one f32 scale
+    per scale group, so that `weights * scales` approximates `input`.
+    `method` chooses the mapping and the result element type (see
+    `#tern.method`: `!tern.trit` for absmean/twn/exact, `!tern.bipolar` for
+    binary, si2 for int2, si4 for int4), `granularity` the scale groups:
+    `per_tensor`, `per_channel` or `group = G`. On a constant input the op
+    folds: quantization happens at compile time.
 
     ```mlir
     %w, %s = tern.quantize_weights absmean per_channel %f
@@ -27,7 +30,7 @@ def Tern_QuantizeWeightsOp : Tern_Op<"quantize_weights"> {
   let arguments = (ins RankedTensorOf<[F32]>:$input,
                        Tern_QuantMethodAttr:$method,
                        Tern_GranularityAttr:$granularity);
-  let results = (outs RankedTensorOf<[Tern_TritType]>:$weights,
+  let results = (outs RankedTensorOf<[Tern_LowBitElement]>:$weights,
                       RankedTensorOf<[F32]>:$scales);
   let assemblyFormat = [{
     custom<Method>($method) custom<Granularity>($granularity) $input attr-dict

@@ -2,8 +2,12 @@
 #ifndef TERN_PASSES_PASSES_H
 #define TERN_PASSES_PASSES_H
 
+#include "dialect/Tern.h"
+
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+
+#include <string>
 
 namespace mlir::tern {
 
@@ -14,6 +18,25 @@ namespace mlir::tern {
 /// dialect through the reference lowering, so it can be JIT-compiled or run
 /// with mlir-runner. Registered as `tern-reference-to-llvm`.
 void buildReferenceToLLVMPipeline(OpPassManager &pm);
+
+/// What `ternc --quantize` asks for. An empty method quantizes nothing.
+struct QuantizationOptions {
+  std::string method;
+  std::string weightGranularity = "per_tensor";
+  std::string activationGranularity = "per_token";
+  std::string keepFloat;
+  bool keepFirstLast = false;
+};
+
+/// tern's passes on imported IR: with a method, weights then activations
+/// are quantized (BitNet's W1.58A8 for absmean); products with low-bit
+/// weights (quantized here or imported from QONNX) become tern.linear.
+void buildQuantizationPipeline(OpPassManager &pm,
+                               const QuantizationOptions &options);
+
+/// Parses "per_tensor", "per_channel", "per_token" or "group=G".
+FailureOr<GranularityAttr> parseGranularityOption(MLIRContext *context,
+                                                  StringRef text);
 
 /// Registers every tern pass and pipeline with the global registry.
 void registerTernPassesAndPipelines();

@@ -23,4 +23,65 @@ def TernLowerToReference : Pass<"tern-lower-to-reference", "mlir::ModuleOp"> {
   ];
 }
 
+def TernQuantizeWeights : Pass<"tern-quantize-weights", "mlir::ModuleOp"> {
+  let summary = "Quantize the constant float weights of matrix products";
+  let description = [{
+    Finds matrix products (linalg contractions with one m, n and k
+    dimension, as the ONNX importer builds MatMul and Gemm) whose weight
+    operand is a constant f32 matrix, quantizes the weights at compile time
+    with `method`, and replaces them by packed low-bit constants:
+    `tern.dequantize(tern.unpack(packed), scales)`. `tern-form-linear` then
+    turns each product into a `tern.linear`.
+
+    Weights that are exactly {-s, 0, +s} in every scale group are quantized
+    with `exact` whatever the method, so ternary exports stay lossless.
+    `method=exact` requires such weights and reports a layer that is not.
+
+    A layer is named by its location (the ONNX node name); `keep-float`
+    (a regex) and `keep-first-last` leave layers in float.
+  }];
+  let options = [
+    Option<"method", "method", "std::string", /*default=*/"\"absmean\"",
+           "absmean, twn, exact, binary, int2 or int4">,
+    Option<"granularity", "granularity", "std::string",
+           /*default=*/"\"per_tensor\"",
+           "Scale groups: per_tensor, per_channel or group=G">,
+    Option<"keepFloat", "keep-float", "std::string", /*default=*/"\"\"",
+           "Regex of layer names to leave in float">,
+    Option<"keepFirstLast", "keep-first-last", "bool", /*default=*/"false",
+           "Leave the first and last matrix products in float">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::tern::TernDialect"];
+}
+
+def TernFormLinear : Pass<"tern-form-linear", "mlir::ModuleOp"> {
+  let summary = "Turn matrix products with low-bit weights into tern.linear";
+  let description = [{
+    A contraction `x[.., m, k] * w[n, k]` (or `w[k, n]`) whose weights are
+    `tern.dequantize(tern.unpack(packed), scales)` of a constant, and whose
+    accumulator starts at zero, becomes `tern.linear` on the packed weights,
+    with batch dimensions of `x` collapsed into rows. Imported QONNX ternary
+    weights and weights quantized by `tern-quantize-weights` both take this
+    path.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect",
+                           "mlir::tern::TernDialect"];
+}
+
+def TernQuantizeActivations
+    : Pass<"tern-quantize-activations", "mlir::ModuleOp"> {
+  let summary = "Quantize the f32 inputs of tern.linear to int8";
+  let description = [{
+    Every `tern.linear` with an f32 input gets
+    `tern.quantize_activations` (int8 absmax, BitNet's A8) in front of it,
+    with scales computed at run time, per token (row) or per tensor.
+  }];
+  let options = [
+    Option<"granularity", "granularity", "std::string",
+           /*default=*/"\"per_token\"", "per_token or per_tensor">,
+  ];
+  let dependentDialects = ["mlir::tern::TernDialect"];
+}
+
 #endif // TERN_PASSES_TD

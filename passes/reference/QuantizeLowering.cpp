@@ -117,6 +117,64 @@ std::pair<Value, Value> quantizeTwn(ImplicitLocOpBuilder &b, Value rows) {
   return {values, scales};
 }
 
+/// Symmetric absmax: s = max(max|W|, 1e-5) / q, W' = clamp(round(W / s),
+/// -q, q). `exact` is q = 1; int2 is q = 1 and int4 q = 7.
+std::pair<Value, Value> quantizeAbsMax(ImplicitLocOpBuilder &b, Value rows,
+                                       double levels) {
+  Value absMax = reduceRows(b, rows, {}, b.getF32FloatAttr(0.0),
+                            [](auto &b, ValueRange s) -> Value {
+                              return arith::MaximumFOp::create(
+                                  b, absF32(b, s[0]), s[1]);
+                            });
+  Value scales = mapElements(
+      b, {absMax}, b.getF32Type(), [levels](auto &b, ValueRange s) -> Value {
+        Value clamped =
+            arith::MaximumFOp::create(b, s[0], constantF32(b, kMinScale));
+        return arith::DivFOp::create(b, clamped, constantF32(b, levels));
+      });
+  Value values = mapRows(b, rows, {scales}, b.getI8Type(),
+                         [levels](auto &b, ValueRange s) {
+                           Value ratio = arith::DivFOp::create(b, s[0], s[1]);
+                           return roundClampToI8(b, ratio, -levels, levels);
+                         });
+  return {values, scales};
+}
+
+/// Scaled sign: s = max(mean|W|, 1e-5), W' = +1 where W >= 0, else -1.
+std::pair<Value, Value> quantizeBinary(ImplicitLocOpBuilder &b, Value rows) {
+  Value scales = mapElements(
+      b, {rowMeanAbs(b, rows)}, b.getF32Type(), [](auto &b, ValueRange s) {
+        Value clamped = arith::MaximumFOp::create(b, s[0],
+                                                  constantF64(b, kMinScale));
+        return Value(arith::TruncFOp::create(b, b.getF32Type(), clamped));
+      });
+  Value values = mapRows(b, rows, {}, b.getI8Type(), [](auto &b, ValueRange s) {
+    Value nonNegative = arith::CmpFOp::create(b, arith::CmpFPredicate::OGE,
+                                              s[0], constantF32(b, 0.0));
+    return Value(arith::SelectOp::create(b, nonNegative, constantInt(b, 1, 8),
+                                         constantInt(b, -1, 8)));
+  });
+  return {values, scales};
+}
+
+std::pair<Value, Value> quantize(ImplicitLocOpBuilder &b, Value rows,
+                                 QuantMethod method) {
+  switch (method) {
+  case QuantMethod::AbsMean:
+    return quantizeAbsMean(b, rows);
+  case QuantMethod::TWN:
+    return quantizeTwn(b, rows);
+  case QuantMethod::Exact:
+  case QuantMethod::Int2:
+    return quantizeAbsMax(b, rows, 1.0);
+  case QuantMethod::Int4:
+    return quantizeAbsMax(b, rows, 7.0);
+  case QuantMethod::Binary:
+    return quantizeBinary(b, rows);
+  }
+  llvm_unreachable("unknown quantization method");
+}
+
 struct QuantizeWeightsLowering : OpConversionPattern<QuantizeWeightsOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -126,9 +184,7 @@ struct QuantizeWeightsLowering : OpConversionPattern<QuantizeWeightsOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value weights = adaptor.getInput();
     Value rows = toScaleRows(b, weights, op.getGranularity());
-    auto [values, scales] = op.getMethod() == QuantMethod::AbsMean
-                                ? quantizeAbsMean(b, rows)
-                                : quantizeTwn(b, rows);
+    auto [values, scales] = quantize(b, rows, op.getMethod());
     rewriter.replaceOp(
         op, {fromScaleRows(b, values, weights),
              scalesFromRows(b, scales, op.getGranularity(), weights)});

@@ -46,7 +46,7 @@ func.func @packed_rank1(%a: tensor<4xi8, #tern.packed<offset2, !tern.trit, per_c
 // -----
 
 func.func @unknown_method(%w: tensor<4x8xf32>) {
-  // expected-error @+1 {{expected quantization method 'absmean' or 'twn', got 'median'}}
+  // expected-error @+1 {{expected quantization method 'absmean', 'twn', 'exact', 'binary', 'int2' or 'int4', got 'median'}}
   %0:2 = tern.quantize_weights median per_tensor %w : tensor<4x8xf32> -> tensor<4x8x!tern.trit>, tensor<1xf32>
   return
 }

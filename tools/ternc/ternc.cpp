@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Target.h"
+#include "passes/Passes.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/onnx/OpRegistry.h"
 #include "tools/common/Registration.h"
@@ -18,6 +19,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -47,6 +49,8 @@ static cl::opt<std::string>
 static cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to produce (default: cpp)"), cl::init(EmitKind::Cpp),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir", "the imported IR"),
+               clEnumValN(EmitKind::Tern, "tern",
+                          "IR after quantization and forming tern.linear"),
                clEnumValN(EmitKind::Loops, "loops",
                           "IR after lowering to loops on planned buffers"),
                clEnumValN(EmitKind::EmitC, "emitc",
@@ -69,6 +73,27 @@ static cl::list<std::string> boundInputs(
     "bind-input",
     cl::desc("Fix graph input NAME to the tensor in FILE.pb at compile time"),
     cl::value_desc("NAME=FILE"), cl::cat(category));
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Quantize every MatMul/Gemm weight and its input activations: "
+             "absmean (BitNet W1.58A8), twn, exact, binary, int2, int4"),
+    cl::value_desc("method"), cl::cat(category));
+static cl::opt<std::string> weightGranularity(
+    "weight-granularity",
+    cl::desc("Weight scale groups: per_tensor (default), per_channel, group=G"),
+    cl::init("per_tensor"), cl::cat(category));
+static cl::opt<std::string> activationGranularity(
+    "activation-granularity",
+    cl::desc("Activation scale groups: per_token (default), per_tensor"),
+    cl::init("per_token"), cl::cat(category));
+static cl::opt<std::string>
+    keepFloat("keep-float",
+              cl::desc("Leave layers whose ONNX node name matches in float"),
+              cl::value_desc("regex"), cl::cat(category));
+static cl::opt<bool> keepFirstLast(
+    "keep-first-last",
+    cl::desc("Leave the first and last matrix products in float"),
+    cl::cat(category));
 static cl::opt<std::string>
     modelNameOpt("name",
                  cl::desc("Base name of the outputs (default: the model "
@@ -267,6 +292,8 @@ int main(int argc, char **argv) {
   registerOnnxImportDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics name the node; dumping the op would bury that.
+  context.printOpOnDiagnostic(false);
   DriverDiagnostics diagnostics(context);
 
   progress("importing " + inputPath);
@@ -275,6 +302,21 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
   if (emitKind == EmitKind::Mlir)
+    return writeIR(*module);
+
+  progress("running tern passes" +
+           (quantize.empty() ? std::string() : " (quantize: " + quantize + ")"));
+  QuantizationOptions quantization;
+  quantization.method = quantize;
+  quantization.weightGranularity = weightGranularity;
+  quantization.activationGranularity = activationGranularity;
+  quantization.keepFloat = keepFloat;
+  quantization.keepFirstLast = keepFirstLast;
+  PassManager ternPasses(&context);
+  buildQuantizationPipeline(ternPasses, quantization);
+  if (failed(ternPasses.run(*module)))
+    return 1;
+  if (emitKind == EmitKind::Tern)
     return writeIR(*module);
 
   progress("lowering for target " + targetName);

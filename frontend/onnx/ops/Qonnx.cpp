@@ -16,11 +16,10 @@
 #include "frontend/onnx/OpRegistry.h"
 #include "frontend/onnx/TensorImport.h"
 
-#include "dialect/LowBit.h"
 #include "dialect/Tern.h"
+#include "passes/quantize/PackedWeights.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -82,43 +81,6 @@ weightScales(ArrayRef<double> scale, RankedTensorType scaleType, int64_t rows) {
                    GranularityKind::PerChannel};
 }
 
-/// Packed low-bit weights `values` ([N, K], each in range for `valueType`)
-/// with their scales, dequantized to an f32 [N, K] tensor.
-Value importLowBitWeights(
-    NodeContext &n, ArrayRef<int8_t> values, int64_t rows, int64_t cols,
-    Type valueType, PackingKind packing,
-    std::pair<SmallVector<float>, GranularityKind> scales) {
-  MLIRContext *context = n.b.getContext();
-  auto granularity = GranularityAttr::get(context, scales.second, 0);
-  auto layout = PackedLayoutAttr::get(context, packing, valueType, granularity);
-  int64_t rowBytes = layout.getRowBytes(cols);
-  std::vector<int8_t> bytes(rows * rowBytes);
-  for (int64_t r = 0; r < rows; ++r)
-    tern_pack_row(toRuntime(packing), *getValueKind(valueType),
-                  values.data() + r * cols, cols,
-                  reinterpret_cast<uint8_t *>(bytes.data() + r * rowBytes));
-  auto packedType =
-      RankedTensorType::get({rows, rowBytes}, n.b.getI8Type(), layout);
-  TypedAttr packedData;
-  if ((int64_t)bytes.size() <= kInlineConstantLimit)
-    packedData = DenseElementsAttr::get(packedType, llvm::ArrayRef(bytes));
-  else
-    packedData = DenseResourceElementsAttr::get(
-        packedType, n.node.input(0),
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(llvm::ArrayRef(bytes)));
-  Value packed = arith::ConstantOp::create(n.b, n.loc, packedData);
-  Value unpacked = UnpackOp::create(
-      n.b, n.loc, RankedTensorType::get({rows, cols}, valueType), packed);
-  auto scaleType =
-      RankedTensorType::get({(int64_t)scales.first.size()}, n.b.getF32Type());
-  Value scaleValue = arith::ConstantOp::create(
-      n.b, n.loc,
-      DenseElementsAttr::get(scaleType, llvm::ArrayRef(scales.first)));
-  return DequantizeOp::create(
-      n.b, n.loc, RankedTensorType::get({rows, cols}, n.b.getF32Type()),
-      unpacked, scaleValue, granularity);
-}
-
 /// y = (clamp(round(x / s + z), lo, hi) - z) * s.
 LogicalResult importQuant(NodeContext &n) {
   if (failed(n.requireInputs(4)))
@@ -157,9 +119,11 @@ LogicalResult importQuant(NodeContext &n) {
           trits.push_back(static_cast<int8_t>(std::clamp(q, -1.0, 1.0)));
         }
       n.setOutput(0,
-                  importLowBitWeights(n, trits, rows, cols,
-                                      TritType::get(n.b.getContext()),
-                                      PackingKind::Offset2, *scales),
+                  buildDequantizedWeights(
+                      n.b, n.loc, trits, rows, cols,
+                      TritType::get(n.b.getContext()), scales->first,
+                      GranularityAttr::get(n.b.getContext(), scales->second, 0),
+                      n.node.input(0)),
                   n.inputOnnxType(0));
       return success();
     }
@@ -201,9 +165,11 @@ LogicalResult importBipolarQuant(NodeContext &n) {
       for (double w : *weights)
         signs.push_back(w >= 0 ? 1 : -1);
       n.setOutput(0,
-                  importLowBitWeights(n, signs, rows, cols,
-                                      BipolarType::get(n.b.getContext()),
-                                      PackingKind::Offset1, *scales),
+                  buildDequantizedWeights(
+                      n.b, n.loc, signs, rows, cols,
+                      BipolarType::get(n.b.getContext()), scales->first,
+                      GranularityAttr::get(n.b.getContext(), scales->second, 0),
+                      n.node.input(0)),
                   n.inputOnnxType(0));
       return success();
     }

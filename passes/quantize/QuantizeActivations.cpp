@@ -1,0 +1,50 @@
+//===- QuantizeActivations.cpp - int8 inputs for tern.linear --------------===//
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_TERNQUANTIZEACTIVATIONS
+#include "passes/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+struct TernQuantizeActivationsPass
+    : tern::impl::TernQuantizeActivationsBase<TernQuantizeActivationsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    FailureOr<GranularityAttr> g =
+        parseGranularityOption(&getContext(), granularity);
+    if (failed(g) || (g->getKind() != GranularityKind::PerToken &&
+                      g->getKind() != GranularityKind::PerTensor)) {
+      getOperation().emitError() << "activation granularity '" << granularity
+                                 << "' is not per_token or per_tensor";
+      return signalPassFailure();
+    }
+    SmallVector<LinearOp> linears;
+    getOperation().walk([&](LinearOp op) {
+      if (!op.getInputScales())
+        linears.push_back(op);
+    });
+    for (LinearOp op : linears) {
+      OpBuilder b(op);
+      auto input = cast<RankedTensorType>(op.getInput().getType());
+      auto quantizedType =
+          RankedTensorType::get(input.getShape(), b.getI8Type());
+      auto scalesType = RankedTensorType::get(
+          g->getScalesShape(input.getDimSize(0), input.getDimSize(1)),
+          b.getF32Type());
+      auto quantize = QuantizeActivationsOp::create(
+          b, op.getLoc(), quantizedType, scalesType, op.getInput(), *g);
+      op.getInputMutable().assign(quantize.getResult(0));
+      op.getInputScalesMutable().assign(quantize.getResult(1));
+      op.setInputGranularityAttr(*g);
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,125 @@
+//===- WeightQuantizer.cpp - compile-time weight quantization -------------===//
+#include "passes/quantize/WeightQuantizer.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+/// The smallest scale any quantizer produces, as in BitNet.
+constexpr double kMinScale = 1e-5;
+/// TWN's threshold, as a fraction of mean|W|.
+constexpr double kTwnThresholdRatio = 0.7;
+
+/// Calls `visit(group, elementIndices)` for each scale group: the flat
+/// indices of the elements sharing one scale, in scale order.
+template <typename Fn>
+void forEachGroup(int64_t n, int64_t k, GranularityAttr g, Fn visit) {
+  std::vector<int64_t> indices;
+  auto emit = [&](int64_t group, int64_t begin, int64_t count) {
+    indices.resize(count);
+    for (int64_t i = 0; i < count; ++i)
+      indices[i] = begin + i;
+    visit(group, indices);
+  };
+  switch (g.getKind()) {
+  case GranularityKind::PerTensor:
+    emit(0, 0, n * k);
+    return;
+  case GranularityKind::PerChannel:
+  case GranularityKind::PerToken:
+    for (int64_t r = 0; r < n; ++r)
+      emit(r, r * k, k);
+    return;
+  case GranularityKind::Group: {
+    int64_t size = g.getGroupSize();
+    for (int64_t u = 0; u < n * k / size; ++u)
+      emit(u, u * size, size);
+    return;
+  }
+  }
+}
+
+double meanAbs(ArrayRef<float> w, ArrayRef<int64_t> group) {
+  double sum = 0;
+  for (int64_t i : group)
+    sum += static_cast<double>(std::fabs(w[i]));
+  return sum / static_cast<double>(group.size());
+}
+
+int8_t roundClamp(float ratio, float limit) {
+  float rounded = std::nearbyint(ratio); // half to even
+  return static_cast<int8_t>(std::min(std::max(rounded, -limit), limit));
+}
+} // namespace
+
+QuantizedMatrix mlir::tern::quantizeMatrix(ArrayRef<float> w, int64_t n,
+                                           int64_t k, QuantMethod method,
+                                           GranularityAttr g) {
+  QuantizedMatrix out;
+  out.values.resize(n * k);
+  forEachGroup(n, k, g, [&](int64_t group, ArrayRef<int64_t> elements) {
+    float scale = 0;
+    switch (method) {
+    case QuantMethod::AbsMean:
+    case QuantMethod::Binary:
+      scale = static_cast<float>(std::max(meanAbs(w, elements), kMinScale));
+      for (int64_t i : elements)
+        out.values[i] = method == QuantMethod::Binary ? (w[i] >= 0 ? 1 : -1)
+                                                      : roundClamp(w[i] / scale, 1);
+      break;
+    case QuantMethod::TWN: {
+      float threshold =
+          static_cast<float>(meanAbs(w, elements) * kTwnThresholdRatio);
+      double sum = 0;
+      int64_t count = 0;
+      for (int64_t i : elements)
+        if (std::fabs(w[i]) > threshold) {
+          sum += static_cast<double>(std::fabs(w[i]));
+          ++count;
+        }
+      scale = static_cast<float>(count ? sum / static_cast<double>(count)
+                                       : kMinScale);
+      for (int64_t i : elements)
+        out.values[i] =
+            std::fabs(w[i]) > threshold ? (w[i] > 0 ? 1 : -1) : 0;
+      break;
+    }
+    case QuantMethod::Exact:
+    case QuantMethod::Int2:
+    case QuantMethod::Int4: {
+      float levels = method == QuantMethod::Int4 ? 7.0f : 1.0f;
+      float absMax = 0;
+      for (int64_t i : elements)
+        absMax = std::max(std::fabs(w[i]), absMax);
+      scale = std::max(absMax, static_cast<float>(kMinScale)) / levels;
+      for (int64_t i : elements)
+        out.values[i] = roundClamp(w[i] / scale, levels);
+      break;
+    }
+    }
+    if (static_cast<int64_t>(out.scales.size()) <= group)
+      out.scales.resize(group + 1);
+    out.scales[group] = scale;
+  });
+  return out;
+}
+
+bool mlir::tern::isExactlyTernary(ArrayRef<float> w, int64_t n, int64_t k,
+                                  GranularityAttr g) {
+  bool exact = true;
+  forEachGroup(n, k, g, [&](int64_t, ArrayRef<int64_t> elements) {
+    float magnitude = 0;
+    for (int64_t i : elements) {
+      float a = std::fabs(w[i]);
+      if (a == 0)
+        continue;
+      if (magnitude == 0)
+        magnitude = a;
+      exact = exact && a == magnitude;
+    }
+  });
+  return exact;
+}
