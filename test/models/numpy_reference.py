@@ -8,6 +8,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+import quantized_reference
+
 
 def _attrs(node):
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -82,26 +84,36 @@ def _quant(x, scale, zero, bits, a):
     return ((q - zero) * scale).astype(x.dtype)
 
 
-def run(model, feeds):
+def run(model, feeds, quantize=None):
     """Evaluates `model` on `feeds` (name -> array); returns the outputs in
-    graph-output order."""
+    graph-output order. With quantize=(method, granularity), MatMul and Gemm
+    with constant weights compute as `ternc --quantize` does
+    (quantized_reference.py)."""
     opset = next((o.version for o in model.opset_import
                   if o.domain in ("", "ai.onnx")), 1)
     env = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    inits = set(env)
     env.update(feeds)
     for node in model.graph.node:
         a = _attrs(node)
         x = [env[name] if name else None for name in node.input]
         op = node.op_type
+        constant_weight = len(node.input) > 1 and node.input[1] in inits
         if op == "Gemm":
             A = x[0].T if a.get("transA", 0) else x[0]
             B = x[1].T if a.get("transB", 0) else x[1]
-            y = a.get("alpha", 1.0) * (A @ B)
+            if quantize and constant_weight and A.ndim == 2:
+                y = a.get("alpha", 1.0) * quantized_reference.linear(A, B.T, *quantize)
+            else:
+                y = a.get("alpha", 1.0) * (A @ B)
             if len(x) > 2 and x[2] is not None:
                 y = y + a.get("beta", 1.0) * x[2]
             y = y.astype(x[0].dtype)
         elif op == "MatMul":
-            y = x[0] @ x[1]
+            if quantize and constant_weight and x[0].ndim == 2 and x[1].ndim == 2:
+                y = quantized_reference.linear(x[0], x[1].T, *quantize)
+            else:
+                y = x[0] @ x[1]
         elif op == "Add":
             y = x[0] + x[1]
         elif op == "Relu":

@@ -5,6 +5,10 @@ stored output for qonnx-mnist-conv, numpy_reference.py for the others
 (random inputs, fixed seed). Float outputs must match to rtol 1e-4 and
 atol 1e-5.
 
+Each model is also compiled with `--quantize` for every method (per tensor,
+and absmean per channel) and checked against quantized_reference.py, the
+same quantization written in numpy.
+
 Usage: run_models.py --ternc build/bin/ternc --models DIR [--work DIR]
 """
 import argparse
@@ -27,13 +31,17 @@ def graph_inputs(model):
     return [i for i in model.graph.input if i.name not in initializers]
 
 
-def run_model(path, args, inputs=None, expected=None):
-    """Compiles and runs one model; returns an error message or None."""
+def run_model(path, args, inputs=None, expected=None, quantize=None):
+    """Compiles and runs one model, quantized with quantize=(method,
+    granularity) when given; returns an error message or None."""
     model = onnx.load(path)
     name = os.path.splitext(os.path.basename(path))[0]
-    out = os.path.join(args.work, name)
+    out = os.path.join(args.work, name + ("-" + "-".join(quantize) if quantize else ""))
     shutil.rmtree(out, ignore_errors=True)
-    command = [args.ternc, path, "-o", out, "--emit=exe"]
+    command = [args.ternc, path, "-o", out, "--emit=exe", "--name", name]
+    if quantize:
+        command += ["--quantize=" + quantize[0],
+                    "--weight-granularity=" + quantize[1]]
     feeds = {}
     rng = np.random.default_rng(1234)
     for index, info in enumerate(graph_inputs(model)):
@@ -56,7 +64,7 @@ def run_model(path, args, inputs=None, expected=None):
     if ran.returncode:
         return "executable failed: " + ran.stderr.strip()
     if expected is None:
-        expected = numpy_reference.run(model, feeds)
+        expected = numpy_reference.run(model, feeds, quantize=quantize)
     for k, want in enumerate(expected):
         got = np.load(os.path.join(out, f"output_{k}.npy"))
         if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4,
@@ -64,6 +72,11 @@ def run_model(path, args, inputs=None, expected=None):
             return (f"output {k} differs: shape {got.shape} vs {want.shape}, "
                     f"max abs error {np.max(np.abs(got - want)) if got.shape == want.shape else 'n/a'}")
     return None
+
+
+QUANTIZATIONS = [(m, "per_tensor") for m in
+                 ("absmean", "twn", "binary", "int2", "int4")] + [
+                     ("absmean", "per_channel"), ("int4", "per_channel")]
 
 
 def load_pb(path):
@@ -99,6 +112,14 @@ def main():
         print(f"{'PASS' if problem is None else 'FAIL'} {entry}"
               + (f": {problem}" if problem else ""))
         failures += problem is not None
+        if not entry.endswith(".onnx"):
+            continue
+        for quantize in QUANTIZATIONS:
+            problem = run_model(path, args, quantize=quantize)
+            print(f"{'PASS' if problem is None else 'FAIL'} {entry} "
+                  f"--quantize={quantize[0]} --weight-granularity={quantize[1]}"
+                  + (f": {problem}" if problem else ""))
+            failures += problem is not None
     return 1 if failures else 0
 
 
