@@ -145,3 +145,19 @@ save("qonnx_arity", [helper.make_node("Quant", ["x", "x"], ["y"], name="q",
 # Float indices for Gather: a type error naming the node.
 save("gather_float_indices", [helper.make_node("Gather", ["x", "i"], ["y"], name="gather")],
      [tensor("x", [3]), tensor("i", [2])], [tensor("y", [2])])
+
+# The same ternary layer twice: as a QONNX Quant of a float weight, and as
+# the plain float weight (trits * per-row scale) for --quantize=exact.
+for name, quantized in (("ternary_qonnx", True), ("ternary_float", False)):
+    nodes = [helper.make_node("Gemm", ["x", "wq" if quantized else "w"], ["y"],
+                              name="fc", transB=1)]
+    if quantized:
+        nodes.insert(0, helper.make_node(
+            "Quant", ["w", "scale", "zero", "bits"], ["wq"], name="wquant",
+            domain=qonnx, signed=1, narrow=1, rounding_mode="ROUND"))
+    save(name, nodes, [tensor("x", [1, 3])], [tensor("y", [1, 4])],
+         [numpy_helper.from_array(trits * scale, "w"),
+          numpy_helper.from_array(scale, "scale"),
+          numpy_helper.from_array(np.array(0, np.float32), "zero"),
+          numpy_helper.from_array(np.array(2, np.float32), "bits")],
+         domains=[qonnx])
