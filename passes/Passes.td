@@ -24,14 +24,17 @@ def TernLowerToReference : Pass<"tern-lower-to-reference", "mlir::ModuleOp"> {
 }
 
 def TernQuantizeWeights : Pass<"tern-quantize-weights", "mlir::ModuleOp"> {
-  let summary = "Quantize the constant float weights of matrix products";
+  let summary = "Quantize the constant float weights of MatMul, Gemm and Conv";
   let description = [{
-    Finds matrix products (linalg contractions with one m, n and k
-    dimension, as the ONNX importer builds MatMul and Gemm) whose weight
-    operand is a constant f32 matrix, quantizes the weights at compile time
-    with `method`, and replaces them by packed low-bit constants:
-    `tern.dequantize(tern.unpack(packed), scales)`. `tern-form-linear` then
-    turns each product into a `tern.linear`.
+    Finds matrix products (linalg contractions with one n and k dimension,
+    as the ONNX importer builds MatMul and Gemm) and convolutions (mul-add
+    reductions whose weight is indexed (out_channel, reduced...)) with a
+    constant f32 weight, quantizes the weights at compile time with
+    `method`, one row per output channel, and replaces them by packed
+    low-bit constants: `tern.dequantize(tern.unpack(packed), scales)`
+    (reshaped back for a convolution). `tern-form-linear` then turns each
+    matrix product into a `tern.linear`; convolutions compute on the
+    dequantized weights.
 
     Weights that are exactly {-s, 0, +s} in every scale group are quantized
     with `exact` whatever the method, so ternary exports stay lossless.

@@ -44,6 +44,55 @@ std::optional<MatrixProduct> mlir::tern::matchMatrixProduct(linalg::GenericOp op
   return std::nullopt;
 }
 
+/// Whether the body is `yield(acc + a * b)` on floats.
+static bool isFloatMulAdd(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (yield.getNumOperands() != 1)
+    return false;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(body.getNumArguments() - 1);
+  Value other = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto mul = other.getDefiningOp<arith::MulFOp>();
+  return mul && (add.getLhs() == acc || add.getRhs() == acc) &&
+         llvm::is_contained(body.getArguments(), mul.getLhs()) &&
+         llvm::is_contained(body.getArguments(), mul.getRhs());
+}
+
+std::optional<ChannelProduct>
+mlir::tern::matchChannelProduct(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !isFloatMulAdd(op))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  AffineMap outMap = maps[2];
+  for (unsigned i = 0; i < 2; ++i) {
+    AffineMap map = maps[i];
+    if (map.getNumResults() < 3)
+      continue;
+    bool shaped = true;
+    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      if (!dim) {
+        shaped = false;
+        break;
+      }
+      bool reduction =
+          iterators[dim.getPosition()] == utils::IteratorType::reduction;
+      // Result 0 is the output channel, the rest are reduced.
+      shaped = shaped && (r == 0 ? !reduction &&
+                                       outMap.isFunctionOfDim(dim.getPosition())
+                                 : reduction);
+    }
+    if (shaped)
+      return ChannelProduct{op, i};
+  }
+  return std::nullopt;
+}
+
 std::string mlir::tern::layerName(Operation *op) {
   if (auto named = op->getLoc()->findInstanceOf<NameLoc>())
     return named.getName().str();

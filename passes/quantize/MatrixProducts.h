@@ -29,6 +29,15 @@ struct MatrixProduct {
 /// (a weight shared by all rows); nullopt when it is not one.
 std::optional<MatrixProduct> matchMatrixProduct(linalg::GenericOp op);
 
+/// A convolution-like product: a mul-add reduction whose constant weight
+/// operand is indexed (out_channel, reductions...), as the importer builds
+/// Conv. Its rows are output channels, K the product of the other dims.
+struct ChannelProduct {
+  linalg::GenericOp op;
+  unsigned weightOperand;
+};
+std::optional<ChannelProduct> matchChannelProduct(linalg::GenericOp op);
+
 /// The layer name of an op: its NameLoc (the ONNX node name), or "".
 std::string layerName(Operation *op);
 

@@ -7,6 +7,7 @@
 #include "dialect/LowBit.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/Regex.h"
 
 namespace mlir::tern {
@@ -60,21 +61,87 @@ struct TernQuantizeWeightsPass
       return signalPassFailure();
     }
 
-    SmallVector<MatrixProduct> products;
+    // Layers in program order: matrix products and convolutions.
+    SmallVector<std::pair<linalg::GenericOp, unsigned>> layers;
     module.walk([&](linalg::GenericOp op) {
-      if (auto product = matchMatrixProduct(op))
+      if (auto product = matchMatrixProduct(op)) {
         if (readFloatConstant(op.getDpsInputs()[product->weightOperand]))
-          products.push_back(*product);
+          layers.push_back({op, product->weightOperand});
+      } else if (auto conv = matchChannelProduct(op)) {
+        if (readFloatConstant(op.getDpsInputs()[conv->weightOperand]))
+          layers.push_back({op, conv->weightOperand});
+      }
     });
-    for (auto [index, product] : llvm::enumerate(products)) {
-      std::string name = layerName(product.op);
-      bool firstOrLast = index == 0 || index + 1 == products.size();
+    for (auto [index, layer] : llvm::enumerate(layers)) {
+      std::string name = layerName(layer.first);
+      bool firstOrLast = index == 0 || index + 1 == layers.size();
       if ((keepFirstLast && firstOrLast) ||
           (!keepFloat.empty() && keep.match(name)))
         continue;
-      if (failed(quantize(product, *parsedMethod, *g, name)))
+      LogicalResult done =
+          matchMatrixProduct(layer.first)
+              ? quantize(*matchMatrixProduct(layer.first), *parsedMethod, *g,
+                         name)
+              : quantizeChannels(layer.first, layer.second, *parsedMethod, *g,
+                                 name);
+      if (failed(done))
         return signalPassFailure();
     }
+  }
+
+  /// A convolution weight [M, C, KH, ...] is quantized as M rows of
+  /// C*KH*... values and reshaped back.
+  LogicalResult quantizeChannels(linalg::GenericOp op, unsigned operand,
+                                 QuantMethod method, GranularityAttr g,
+                                 StringRef name) {
+    Value weight = op.getDpsInputs()[operand];
+    auto type = cast<RankedTensorType>(weight.getType());
+    int64_t n = type.getDimSize(0), k = type.getNumElements() / n;
+    std::vector<float> rows = *readFloatConstant(weight);
+    FailureOr<Rows> q = quantizeRows(op, rows, n, k, method, g);
+    if (failed(q))
+      return failure();
+    OpBuilder b(op);
+    Value dequantized = buildDequantizedWeights(
+        b, op.getLoc(), q->values, n, k,
+        getQuantizedElementType(op.getContext(), q->method), q->scales, g,
+        name);
+    ReassociationIndices rest;
+    for (int64_t i = 1; i < type.getRank(); ++i)
+      rest.push_back(i);
+    Value reshaped = tensor::ExpandShapeOp::create(
+        b, op.getLoc(), type, dequantized,
+        ArrayRef<ReassociationIndices>{{0}, rest});
+    op->setOperand(operand, reshaped);
+    return success();
+  }
+
+  struct Rows : QuantizedMatrix {
+    QuantMethod method; // the one used: exact for exactly ternary weights
+    bool exact;
+  };
+
+  /// Quantizes [N, K] rows; exactly ternary weights stay lossless whatever
+  /// the ternary method, and `exact` refuses weights that are not.
+  FailureOr<Rows> quantizeRows(Operation *op, ArrayRef<float> rows, int64_t n,
+                               int64_t k, QuantMethod method,
+                               GranularityAttr g) {
+    if (g.getKind() == GranularityKind::Group && k % g.getGroupSize())
+      return op->emitError() << "K = " << k
+                             << " is not a multiple of the group size "
+                             << g.getGroupSize();
+    bool exact = isExactlyTernary(rows, n, k, g);
+    if (method == QuantMethod::Exact && !exact)
+      return op->emitError() << "method exact needs weights in {-s, 0, +s} "
+                                "in every scale group; these are not";
+    if (exact && getQuantizedElementType(op->getContext(), method) ==
+                     TritType::get(op->getContext()))
+      method = QuantMethod::Exact;
+    Rows result;
+    static_cast<QuantizedMatrix &>(result) = quantizeMatrix(rows, n, k, method, g);
+    result.method = method;
+    result.exact = exact;
+    return result;
   }
 
   LogicalResult quantize(const MatrixProduct &product, QuantMethod method,
@@ -84,31 +151,21 @@ struct TernQuantizeWeightsPass
     ArrayRef<int64_t> shape = cast<RankedTensorType>(weight.getType()).getShape();
     int64_t n = product.weightIsNK ? shape[0] : shape[1];
     int64_t k = product.weightIsNK ? shape[1] : shape[0];
-    if (g.getKind() == GranularityKind::Group && k % g.getGroupSize())
-      return op.emitError() << "K = " << k
-                            << " is not a multiple of the group size "
-                            << g.getGroupSize();
     // The weights as [N, K] rows, one row per output channel.
     std::vector<float> values = *readFloatConstant(weight);
     std::vector<float> rows(values.size());
     for (int64_t r = 0; r < n; ++r)
       for (int64_t c = 0; c < k; ++c)
         rows[r * k + c] = product.weightIsNK ? values[r * k + c] : values[c * n + r];
-
-    bool exact = isExactlyTernary(rows, n, k, g);
-    if (method == QuantMethod::Exact && !exact)
-      return op.emitError() << "method exact needs weights in {-s, 0, +s} "
-                               "in every scale group; these are not";
-    // Exactly ternary weights stay lossless whatever the ternary method.
-    if (exact && getQuantizedElementType(op.getContext(), method) ==
-                     TritType::get(op.getContext()))
-      method = QuantMethod::Exact;
-    QuantizedMatrix q = quantizeMatrix(rows, n, k, method, g);
+    FailureOr<Rows> q = quantizeRows(op, rows, n, k, method, g);
+    if (failed(q))
+      return failure();
 
     OpBuilder b(op);
     Value dequantized = buildDequantizedWeights(
-        b, op.getLoc(), q.values, n, k,
-        getQuantizedElementType(op.getContext(), method), q.scales, g, name);
+        b, op.getLoc(), q->values, n, k,
+        getQuantizedElementType(op.getContext(), q->method), q->scales, g,
+        name);
     op->setOperand(product.weightOperand, dequantized);
     if (!product.weightIsNK) {
       SmallVector<AffineMap> maps = op.getIndexingMapsArray();

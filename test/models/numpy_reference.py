@@ -145,7 +145,10 @@ def run(model, feeds, quantize=None):
             shape = [d if d != 0 else x[0].shape[i] for i, d in enumerate(x[1])]
             y = x[0].reshape(shape)
         elif op == "Conv":
-            y = _conv2d(x[0], x[1], x[2] if len(x) > 2 else None, a)
+            w = x[1]
+            if quantize and constant_weight:  # weights only, as ternc does
+                w = quantized_reference.fake_quantize(w, *quantize)
+            y = _conv2d(x[0], w, x[2] if len(x) > 2 else None, a)
         elif op == "MaxPool":
             y = _maxpool2d(x[0], a)
         elif op == "BipolarQuant":

@@ -80,3 +80,17 @@ def linear(x, w, method, granularity):
     else:
         raise NotImplementedError("group scales")
     return ((acc.astype(np.float32) * ws[None, :]) * xs[:, None]).astype(np.float32)
+
+
+def fake_quantize(w, method, granularity):
+    """Quantized then dequantized weights of the same shape: how ternc
+    quantizes a Conv (rows are output channels)."""
+    rows = w.reshape(w.shape[0], -1).astype(np.float32)
+    values, scales, _ = quantize_weights(rows, method, granularity)
+    if granularity == "per_tensor":
+        per_row = np.full(rows.shape[0], scales[0], np.float32)
+    elif granularity == "per_channel":
+        per_row = scales
+    else:
+        raise NotImplementedError("group scales")
+    return (values.astype(np.float32) * per_row[:, None]).reshape(w.shape)

@@ -78,3 +78,28 @@ func.func @dynamic_weight(%x: tensor<1x4xf32>, %w: tensor<4x2xf32>, %init: tenso
   } -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// A convolution weight [M=2, C=1, 2, 2] is quantized as 2 rows of 4 and
+// reshaped back; the convolution itself is unchanged.
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[TRITS:.*]] = tern.unpack %{{.*}} -> tensor<2x4x!tern.trit>
+// CHECK: %[[W:.*]] = tern.dequantize %[[TRITS]]
+// CHECK: %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1, 2, 3]] output_shape [2, 1, 2, 2] : tensor<2x4xf32> into tensor<2x1x2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[W4]] : tensor<1x1x3x3xf32>, tensor<2x1x2x2xf32>)
+#in = affine_map<(n, m, oh, ow, c, kh, kw) -> (n, c, oh + kh, ow + kw)>
+#wt = affine_map<(n, m, oh, ow, c, kh, kw) -> (m, c, kh, kw)>
+#out = affine_map<(n, m, oh, ow, c, kh, kw) -> (n, m, oh, ow)>
+func.func @conv(%x: tensor<1x1x3x3xf32>, %init: tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32> {
+  %w = arith.constant dense<[[[[0.5, -0.2], [0.1, 0.9]]], [[[-0.7, 0.3], [0.0, -0.4]]]]> : tensor<2x1x2x2xf32>
+  %y = linalg.generic {indexing_maps = [#in, #wt, #out],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x1x3x3xf32>, tensor<2x1x2x2xf32>) outs(%init : tensor<1x2x2x2xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
