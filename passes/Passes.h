@@ -19,9 +19,15 @@ namespace mlir::tern {
 /// with mlir-runner. Registered as `tern-reference-to-llvm`.
 void buildReferenceToLLVMPipeline(OpPassManager &pm);
 
-/// What `ternc --quantize` asks for. An empty method quantizes nothing.
+/// The attribute carrying a layer's activation choice ("per_token",
+/// "per_tensor" or "float") from a recipe to tern-quantize-activations.
+constexpr llvm::StringLiteral kActivationsAttr = "tern.activations";
+
+/// What `ternc --quantize` asks for. Neither a method nor a recipe
+/// quantizes nothing.
 struct QuantizationOptions {
   std::string method;
+  std::string recipe;
   std::string weightGranularity = "per_tensor";
   std::string activationGranularity = "per_token";
   std::string keepFloat;

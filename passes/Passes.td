@@ -41,7 +41,10 @@ def TernQuantizeWeights : Pass<"tern-quantize-weights", "mlir::ModuleOp"> {
     `method=exact` requires such weights and reports a layer that is not.
 
     A layer is named by its location (the ONNX node name); `keep-float`
-    (a regex) and `keep-first-last` leave layers in float.
+    (a regex) and `keep-first-last` leave layers in float. A `recipe` file
+    chooses method, weight and activation granularity per layer; the
+    activation choice is left on the product as `tern.activations` for
+    `tern-quantize-activations`.
   }];
   let options = [
     Option<"method", "method", "std::string", /*default=*/"\"absmean\"",
@@ -53,6 +56,9 @@ def TernQuantizeWeights : Pass<"tern-quantize-weights", "mlir::ModuleOp"> {
            "Regex of layer names to leave in float">,
     Option<"keepFirstLast", "keep-first-last", "bool", /*default=*/"false",
            "Leave the first and last matrix products in float">,
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
+           "JSON file with per-layer choices (docs/quant-recipe.md); it "
+           "replaces method and granularity">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::tern::TernDialect"];
@@ -78,7 +84,9 @@ def TernQuantizeActivations
   let description = [{
     Every `tern.linear` with an f32 input gets
     `tern.quantize_activations` (int8 absmax, BitNet's A8) in front of it,
-    with scales computed at run time, per token (row) or per tensor.
+    with scales computed at run time, per token (row) or per tensor. A
+    `tern.activations` attribute (from a recipe) overrides the option per
+    op; "float" leaves the input in float.
   }];
   let options = [
     Option<"granularity", "granularity", "std::string",

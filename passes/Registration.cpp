@@ -18,16 +18,19 @@ void mlir::tern::registerTernPassesAndPipelines() {
 
 void mlir::tern::buildQuantizationPipeline(OpPassManager &pm,
                                            const QuantizationOptions &options) {
-  if (!options.method.empty()) {
+  bool quantize = !options.method.empty() || !options.recipe.empty();
+  if (quantize) {
     TernQuantizeWeightsOptions weights;
-    weights.method = options.method;
+    if (!options.method.empty())
+      weights.method = options.method;
+    weights.recipe = options.recipe;
     weights.granularity = options.weightGranularity;
     weights.keepFloat = options.keepFloat;
     weights.keepFirstLast = options.keepFirstLast;
     pm.addPass(createTernQuantizeWeights(weights));
   }
   pm.addPass(createTernFormLinear());
-  if (!options.method.empty()) {
+  if (quantize) {
     TernQuantizeActivationsOptions activations;
     activations.granularity = options.activationGranularity;
     pm.addPass(createTernQuantizeActivations(activations));

@@ -90,6 +90,8 @@ struct TernFormLinearPass : tern::impl::TernFormLinearBase<TernFormLinearPass> {
         b, loc, resultType, rows, /*input_scales=*/Value(), unpack.getInput(),
         dequantize.getScales(), /*input_granularity=*/GranularityAttr(),
         dequantize.getGranularity());
+    if (Attribute activations = op->getAttr(kActivationsAttr))
+      linear.getDefiningOp()->setAttr(kActivationsAttr, activations);
     auto outType = cast<RankedTensorType>(op.getResult(0).getType());
     if (outType.getRank() != 2) {
       ReassociationIndices leading;

@@ -32,18 +32,26 @@ struct TernQuantizeActivationsPass
         linears.push_back(op);
     });
     for (LinearOp op : linears) {
+      // A recipe's per-layer choice wins over the option.
+      GranularityAttr chosen = *g;
+      if (auto activations = op->getAttrOfType<StringAttr>(kActivationsAttr)) {
+        op->removeAttr(kActivationsAttr);
+        if (activations.getValue() == "float")
+          continue;
+        chosen = *parseGranularityOption(&getContext(), activations.getValue());
+      }
       OpBuilder b(op);
       auto input = cast<RankedTensorType>(op.getInput().getType());
       auto quantizedType =
           RankedTensorType::get(input.getShape(), b.getI8Type());
       auto scalesType = RankedTensorType::get(
-          g->getScalesShape(input.getDimSize(0), input.getDimSize(1)),
+          chosen.getScalesShape(input.getDimSize(0), input.getDimSize(1)),
           b.getF32Type());
       auto quantize = QuantizeActivationsOp::create(
-          b, op.getLoc(), quantizedType, scalesType, op.getInput(), *g);
+          b, op.getLoc(), quantizedType, scalesType, op.getInput(), chosen);
       op.getInputMutable().assign(quantize.getResult(0));
       op.getInputScalesMutable().assign(quantize.getResult(1));
-      op.setInputGranularityAttr(*g);
+      op.setInputGranularityAttr(chosen);
     }
   }
 };

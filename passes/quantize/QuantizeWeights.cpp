@@ -2,13 +2,14 @@
 #include "passes/Passes.h"
 #include "passes/quantize/MatrixProducts.h"
 #include "passes/quantize/PackedWeights.h"
+#include "passes/quantize/Recipe.h"
 #include "passes/quantize/WeightQuantizer.h"
 
 #include "dialect/LowBit.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "llvm/Support/Regex.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNQUANTIZEWEIGHTS
@@ -40,26 +41,9 @@ struct TernQuantizeWeightsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    MLIRContext *context = &getContext();
-    std::optional<QuantMethod> parsedMethod = symbolizeQuantMethod(method);
-    if (!parsedMethod) {
-      module.emitError() << "unknown quantization method '" << method
-                         << "' (absmean, twn, exact, binary, int2, int4)";
+    std::optional<QuantRecipe> choices = makeRecipe();
+    if (!choices)
       return signalPassFailure();
-    }
-    FailureOr<GranularityAttr> g = parseGranularityOption(context, granularity);
-    if (failed(g) || g->getKind() == GranularityKind::PerToken) {
-      module.emitError() << "weight granularity '" << granularity
-                         << "' is not per_tensor, per_channel or group=G";
-      return signalPassFailure();
-    }
-    llvm::Regex keep(keepFloat);
-    std::string regexError;
-    if (!keepFloat.empty() && !keep.isValid(regexError)) {
-      module.emitError() << "keep-float regex '" << keepFloat
-                         << "': " << regexError;
-      return signalPassFailure();
-    }
 
     // Layers in program order: matrix products and convolutions.
     SmallVector<std::pair<linalg::GenericOp, unsigned>> layers;
@@ -75,18 +59,71 @@ struct TernQuantizeWeightsPass
     for (auto [index, layer] : llvm::enumerate(layers)) {
       std::string name = layerName(layer.first);
       bool firstOrLast = index == 0 || index + 1 == layers.size();
-      if ((keepFirstLast && firstOrLast) ||
-          (!keepFloat.empty() && keep.match(name)))
+      LayerChoice choice = choices->choose(name);
+      if ((keepFirstLast && firstOrLast) || !choice.method)
         continue;
+      if (!recipe.empty())
+        layer.first->setAttr(
+            kActivationsAttr,
+            StringAttr::get(&getContext(),
+                            !choice.activations ? "float"
+                            : choice.activations->getKind() ==
+                                    GranularityKind::PerTensor
+                                ? "per_tensor"
+                                : "per_token"));
       LogicalResult done =
           matchMatrixProduct(layer.first)
-              ? quantize(*matchMatrixProduct(layer.first), *parsedMethod, *g,
-                         name)
-              : quantizeChannels(layer.first, layer.second, *parsedMethod, *g,
-                                 name);
+              ? quantize(*matchMatrixProduct(layer.first), *choice.method,
+                         choice.weights, name)
+              : quantizeChannels(layer.first, layer.second, *choice.method,
+                                 choice.weights, name);
       if (failed(done))
         return signalPassFailure();
     }
+  }
+
+  /// The recipe file, or one made of the method and granularity options.
+  std::optional<QuantRecipe> makeRecipe() {
+    MLIRContext *context = &getContext();
+    std::string error;
+    std::optional<QuantRecipe> parsed;
+    if (!recipe.empty()) {
+      Location fileLoc = FileLineColLoc::get(context, recipe, 0, 0);
+      auto file = llvm::MemoryBuffer::getFile(recipe);
+      if (!file) {
+        emitError(fileLoc) << "cannot read quantization recipe: "
+                           << file.getError().message();
+        return std::nullopt;
+      }
+      parsed = QuantRecipe::parse((*file)->getBuffer(), context, error);
+      if (!parsed) {
+        emitError(fileLoc) << error;
+        return std::nullopt;
+      }
+    } else {
+      std::optional<QuantMethod> parsedMethod = symbolizeQuantMethod(method);
+      if (!parsedMethod) {
+        getOperation().emitError()
+            << "unknown quantization method '" << method
+            << "' (absmean, twn, exact, binary, int2, int4)";
+        return std::nullopt;
+      }
+      FailureOr<GranularityAttr> g =
+          parseGranularityOption(context, granularity);
+      if (failed(g) || g->getKind() == GranularityKind::PerToken) {
+        getOperation().emitError()
+            << "weight granularity '" << granularity
+            << "' is not per_tensor, per_channel or group=G";
+        return std::nullopt;
+      }
+      parsed.emplace(LayerChoice{*parsedMethod, *g, std::nullopt});
+    }
+    if (!keepFloat.empty() && !parsed->keepFloat(keepFloat, error)) {
+      getOperation().emitError()
+          << "keep-float regex '" << keepFloat << "': " << error;
+      return std::nullopt;
+    }
+    return parsed;
   }
 
   /// A convolution weight [M, C, KH, ...] is quantized as M rows of

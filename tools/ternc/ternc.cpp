@@ -78,6 +78,11 @@ static cl::opt<std::string> quantize(
     cl::desc("Quantize every MatMul/Gemm weight and its input activations: "
              "absmean (BitNet W1.58A8), twn, exact, binary, int2, int4"),
     cl::value_desc("method"), cl::cat(category));
+static cl::opt<std::string> quantRecipe(
+    "quant-recipe",
+    cl::desc("JSON file choosing method and granularities per layer "
+             "(docs/quant-recipe.md); implies quantization"),
+    cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string> weightGranularity(
     "weight-granularity",
     cl::desc("Weight scale groups: per_tensor (default), per_channel, group=G"),
@@ -305,9 +310,12 @@ int main(int argc, char **argv) {
     return writeIR(*module);
 
   progress("running tern passes" +
-           (quantize.empty() ? std::string() : " (quantize: " + quantize + ")"));
+           (quantize.empty() ? std::string() : " (quantize: " + quantize + ")") +
+           (quantRecipe.empty() ? std::string()
+                                : " (recipe: " + quantRecipe + ")"));
   QuantizationOptions quantization;
   quantization.method = quantize;
+  quantization.recipe = quantRecipe;
   quantization.weightGranularity = weightGranularity;
   quantization.activationGranularity = activationGranularity;
   quantization.keepFloat = keepFloat;
