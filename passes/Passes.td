@@ -95,4 +95,32 @@ def TernQuantizeActivations
   let dependentDialects = ["mlir::tern::TernDialect"];
 }
 
+def TernEliminateMultiplies
+    : Pass<"tern-eliminate-multiplies", "mlir::ModuleOp"> {
+  let summary = "Rewrite ternary and binary tern.linear into additions";
+  let description = [{
+    `strategy=addsub`: a `tern.linear` with int8 input and constant packed
+    `!tern.trit` (offset2) or `!tern.bipolar` (offset1) weights at per-tensor
+    or per-channel granularity becomes integer additions:
+
+      rowsum[m] = sum_k x[m, k]
+      acc[m, n] = sum_k x[m, k] * code[n, k]   code = w + 1 (trit) or the
+                                               sign bit (bipolar); x * code
+                                               is selects and a shift
+      y[m, n]   = float(acc - rowsum) * ws * xs[m]      (trit)
+                  float(2 * acc - rowsum) * ws * xs[m]  (bipolar)
+
+    so the only multiplies left are by each output's scales. The result is
+    bit-identical to the reference lowering. Other tern.linear ops are left
+    for it.
+  }];
+  let options = [
+    Option<"strategy", "strategy", "std::string", /*default=*/"\"addsub\"",
+           "addsub (add/sub over offset-encoded packed weights)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 #endif // TERN_PASSES_TD

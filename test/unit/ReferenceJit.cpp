@@ -1,5 +1,7 @@
 #include "ReferenceJit.h"
 
+#include "mlir/Pass/PassRegistry.h"
+
 #include "passes/Passes.h"
 #include "tools/common/Registration.h"
 
@@ -21,10 +23,11 @@ namespace {
 size_t descriptorWords(unsigned rank) { return 3 + 2 * rank; }
 } // namespace
 
-ReferenceJit::ReferenceJit(const std::string &text) {
+ReferenceJit::ReferenceJit(const std::string &text, const std::string &passes) {
   static bool targetsReady = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    tern::registerTernPassesAndPipelines(); // for `passes`
     return true;
   }();
   (void)targetsReady;
@@ -49,6 +52,11 @@ ReferenceJit::ReferenceJit(const std::string &text) {
       ranks.push_back(cast<RankedTensorType>(type).getRank());
   }
   PassManager pm(&context);
+  if (!passes.empty() &&
+      failed(parsePassPipeline("builtin.module(" + passes + ")", pm))) {
+    message = "bad pass pipeline: " + passes;
+    return;
+  }
   tern::buildReferenceToLLVMPipeline(pm);
   if (failed(pm.run(*module))) {
     message = "lowering failed: " + diagnostics;

@@ -42,8 +42,11 @@ struct Tensor {
 
 class ReferenceJit {
 public:
-  /// Compiles `source`; on failure, `error()` says why.
-  explicit ReferenceJit(const std::string &source);
+  /// Compiles `source`, first running `passes` (a textual pass pipeline
+  /// such as "tern-eliminate-multiplies") when given; on failure,
+  /// `error()` says why.
+  explicit ReferenceJit(const std::string &source,
+                        const std::string &passes = "");
   ~ReferenceJit();
 
   bool ok() const { return engine != nullptr; }
