@@ -32,11 +32,15 @@ struct QuantizationOptions {
   std::string activationGranularity = "per_token";
   std::string keepFloat;
   bool keepFirstLast = false;
+  /// tern-eliminate-multiplies strategy for quantized tern.linear; empty
+  /// leaves them to the reference lowering.
+  std::string multiplyElimination = "addsub";
 };
 
 /// tern's passes on imported IR: with a method, weights then activations
 /// are quantized (BitNet's W1.58A8 for absmean); products with low-bit
-/// weights (quantized here or imported from QONNX) become tern.linear.
+/// weights (quantized here or imported from QONNX) become tern.linear;
+/// ternary and binary ones then lose their multiplies.
 void buildQuantizationPipeline(OpPassManager &pm,
                                const QuantizationOptions &options);
 

@@ -35,5 +35,10 @@ void mlir::tern::buildQuantizationPipeline(OpPassManager &pm,
     activations.granularity = options.activationGranularity;
     pm.addPass(createTernQuantizeActivations(activations));
   }
+  if (!options.multiplyElimination.empty()) {
+    TernEliminateMultipliesOptions eliminate;
+    eliminate.strategy = options.multiplyElimination;
+    pm.addPass(createTernEliminateMultiplies(eliminate));
+  }
   pm.addPass(createCanonicalizerPass());
 }

@@ -128,14 +128,15 @@ struct TernEliminateMultipliesPass
             [&](OpBuilder &nested, Location loc, ValueRange args) {
               ImplicitLocOpBuilder body(loc, nested);
               Value x = arith::ExtSIOp::create(body, i32, args[0]);
-              // shift = (k % codesPerByte) * bits, as a mask and a shift.
-              Value k = linalg::IndexOp::create(body, 2);
+              // shift = (k % codesPerByte) * bits, as a mask and a shift
+              // (on i32: C targets have no bit operations on index).
+              Value k = arith::IndexCastOp::create(
+                  body, i32, linalg::IndexOp::create(body, 2));
               Value slot = arith::AndIOp::create(
-                  body, k, arith::ConstantIndexOp::create(body, codesPerByte - 1));
+                  body, k, intConstant(body, i32, codesPerByte - 1));
               if (bits == 2)
-                slot = arith::ShLIOp::create(body, slot,
-                                             arith::ConstantIndexOp::create(body, 1));
-              Value shift = arith::IndexCastOp::create(body, i8, slot);
+                slot = arith::ShLIOp::create(body, slot, intConstant(body, i32, 1));
+              Value shift = arith::TruncIOp::create(body, i8, slot);
               Value code = arith::AndIOp::create(
                   body, arith::ShRUIOp::create(body, args[1], shift),
                   intConstant(body, i8, (1 << bits) - 1));

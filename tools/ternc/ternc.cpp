@@ -95,6 +95,11 @@ static cl::opt<std::string>
     keepFloat("keep-float",
               cl::desc("Leave layers whose ONNX node name matches in float"),
               cl::value_desc("regex"), cl::cat(category));
+static cl::opt<std::string> multiplyElimination(
+    "eliminate-multiplies",
+    cl::desc("How ternary/binary products lose their multiplies: addsub "
+             "(default), or none (the reference's multiply-accumulate)"),
+    cl::init("addsub"), cl::cat(category));
 static cl::opt<bool> keepFirstLast(
     "keep-first-last",
     cl::desc("Leave the first and last matrix products in float"),
@@ -320,6 +325,8 @@ int main(int argc, char **argv) {
   quantization.activationGranularity = activationGranularity;
   quantization.keepFloat = keepFloat;
   quantization.keepFirstLast = keepFirstLast;
+  quantization.multiplyElimination =
+      multiplyElimination == "none" ? "" : multiplyElimination.getValue();
   PassManager ternPasses(&context);
   buildQuantizationPipeline(ternPasses, quantization);
   if (failed(ternPasses.run(*module)))

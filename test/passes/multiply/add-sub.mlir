@@ -1,0 +1,43 @@
+// RUN: tern-opt %s --split-input-file --tern-eliminate-multiplies | FileCheck %s
+// RUN: not tern-opt %s --tern-eliminate-multiplies="strategy=lut" 2>&1 | FileCheck %s --check-prefix=STRATEGY
+// STRATEGY: error: multiply-elimination strategy 'lut' is not available (addsub)
+
+// Ternary weights, offset2 codes: a row sum, an add/sub accumulation that
+// reads the 2-bit code from the packed byte (k floordiv 4), and one scaling.
+// CHECK-LABEL: func.func @trit
+// CHECK-NOT: tern.linear
+// CHECK: %[[BYTES:.*]] = arith.constant dense<{{.*}}> : tensor<3x2xi8>
+// CHECK: %[[ROWSUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addi
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[PACKED:.*]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[BYTES]] : tensor<2x5xi8>, tensor<3x2xi8>)
+// CHECK-NOT: arith.muli
+// CHECK: arith.shrui
+// CHECK: arith.select
+// CHECK: arith.shli
+// CHECK-NOT: arith.muli
+// CHECK: linalg.yield
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[ROWSUM]]
+// CHECK: arith.subi
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+func.func @trit(%q: tensor<2x5xi8>, %s: tensor<2xf32>) -> tensor<2x3xf32> {
+  %p = arith.constant dense<[[-122, 1], [69, 2], [5, 0]]> : tensor<3x2xi8, #tern.packed<offset2, !tern.trit, per_channel>>
+  %ws = arith.constant dense<[0.5, 0.25, 2.0]> : tensor<3xf32>
+  %y = tern.linear %q scaled by %s per_token, %p scaled by %ws per_channel
+      : tensor<2x5xi8>, tensor<2xf32>, tensor<3x2xi8, #tern.packed<offset2, !tern.trit, per_channel>>, tensor<3xf32> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+// Group scales and float inputs are left for the reference lowering.
+// CHECK-LABEL: func.func @group
+// CHECK: tern.linear
+func.func @group(%q: tensor<1x8xi8>, %s: tensor<1xf32>) -> tensor<1x1xf32> {
+  %p = arith.constant dense<[[0, 0]]> : tensor<1x2xi8, #tern.packed<offset2, !tern.trit, group = 4>>
+  %ws = arith.constant dense<[[0.5, 0.25]]> : tensor<1x2xf32>
+  %y = tern.linear %q scaled by %s per_token, %p scaled by %ws group = 4
+      : tensor<1x8xi8>, tensor<1xf32>, tensor<1x2xi8, #tern.packed<offset2, !tern.trit, group = 4>>, tensor<1x2xf32> -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
