@@ -123,4 +123,25 @@ def TernEliminateMultiplies
                            "mlir::tensor::TensorDialect"];
 }
 
+def TernOpCensus : Pass<"tern-op-census", "mlir::ModuleOp"> {
+  let summary = "Count the arithmetic each layer performs, and its energy";
+  let description = [{
+    An analysis (the IR is unchanged) over linalg.generic ops on tensors,
+    run after tern ops are lowered (`tern-lower-to-reference`, after
+    `tern-eliminate-multiplies` when it ran). For each op in a body it
+    multiplies by the loop nest's trip count, and reports per layer (the
+    ONNX node name in the location) and in total:
+      float and integer multiplies and adds (by width), other element ops
+      (compares, selects, shifts, conversions, math functions), table
+      lookups (tensor.extract in a body), bytes of constant weights read,
+    and an energy estimate from Horowitz's 45 nm figures (see
+    passes/census/EnergyTable.h). Index arithmetic is addressing and is not
+    counted. The report goes to stdout, or to `output` as JSON.
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"\"",
+           "Write the report as JSON to this file instead of text to stdout">,
+  ];
+}
+
 #endif // TERN_PASSES_TD

@@ -100,6 +100,11 @@ static cl::opt<std::string> multiplyElimination(
     cl::desc("How ternary/binary products lose their multiplies: addsub "
              "(default), or none (the reference's multiply-accumulate)"),
     cl::init("addsub"), cl::cat(category));
+static cl::opt<bool> report(
+    "report",
+    cl::desc("Print the op census: per layer multiplies, adds, lookups, "
+             "weight bytes and a 45 nm energy estimate"),
+    cl::cat(category));
 static cl::opt<bool> keepFirstLast(
     "keep-first-last",
     cl::desc("Leave the first and last matrix products in float"),
@@ -331,6 +336,16 @@ int main(int argc, char **argv) {
   buildQuantizationPipeline(ternPasses, quantization);
   if (failed(ternPasses.run(*module)))
     return 1;
+  if (report) {
+    // The census counts what runs: tern ops lowered the reference way
+    // (after multiply elimination), on a copy of the module.
+    OwningOpRef<ModuleOp> copy = module->clone();
+    PassManager census(&context);
+    census.addPass(createTernLowerToReference());
+    census.addPass(createTernOpCensus());
+    if (failed(census.run(*copy)))
+      return 1;
+  }
   if (emitKind == EmitKind::Tern)
     return writeIR(*module);
 
