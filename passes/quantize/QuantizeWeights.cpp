@@ -133,7 +133,10 @@ struct TernQuantizeWeightsPass
                                  StringRef name) {
     Value weight = op.getDpsInputs()[operand];
     auto type = cast<RankedTensorType>(weight.getType());
-    int64_t n = type.getDimSize(0), k = type.getNumElements() / n;
+    int64_t n = type.getDimSize(0);
+    if (n == 0 || type.getNumElements() == 0)
+      return success(); // nothing to quantize
+    int64_t k = type.getNumElements() / n;
     std::vector<float> rows = *readFloatConstant(weight);
     FailureOr<Rows> q = quantizeRows(op, rows, n, k, method, g);
     if (failed(q))
@@ -188,6 +191,8 @@ struct TernQuantizeWeightsPass
     ArrayRef<int64_t> shape = cast<RankedTensorType>(weight.getType()).getShape();
     int64_t n = product.weightIsNK ? shape[0] : shape[1];
     int64_t k = product.weightIsNK ? shape[1] : shape[0];
+    if (n == 0 || k == 0)
+      return success(); // nothing to quantize
     // The weights as [N, K] rows, one row per output channel.
     std::vector<float> values = *readFloatConstant(weight);
     std::vector<float> rows(values.size());
