@@ -1,4 +1,5 @@
-//===- EnergyTable.h - energy per arithmetic operation -----------*- C++ -*-===//
+//===- EnergyTable.h - energy per arithmetic operation -----------*- C++
+//-*-===//
 //
 // Energy per operation at 45 nm, 0.9 V, from M. Horowitz, "Computing's
 // energy problem (and what we can do about it)", ISSCC 2014, Fig. 1.1.9 —

@@ -101,8 +101,9 @@ struct TernOpCensusPass : tern::impl::TernOpCensusBase<TernOpCensusPass> {
         if (auto constant = input.getDefiningOp<arith::ConstantOp>())
           if (auto type = dyn_cast<RankedTensorType>(constant.getType()))
             if (constantsRead[layer].insert(constant).second)
-              c.weightBytes += type.getNumElements() *
-                               std::max<int64_t>(widthOf(type.getElementType()) / 8, 1);
+              c.weightBytes +=
+                  type.getNumElements() *
+                  std::max<int64_t>(widthOf(type.getElementType()) / 8, 1);
     });
     Counts total;
     for (auto &entry : layers)
@@ -123,12 +124,12 @@ struct TernOpCensusPass : tern::impl::TernOpCensusBase<TernOpCensusPass> {
                        "layer", "float mul", "float add", "int mul", "int add",
                        "other", "lookups", "weight B", "energy nJ");
     auto row = [&](StringRef name, const Counts &c) {
-      os << llvm::format("%-36s %12lld %12lld %12lld %12lld %12lld %10lld %10lld %12.3f\n",
-                         name.str().c_str(), (long long)c.floatMuls,
-                         (long long)c.floatAdds, (long long)c.intMuls,
-                         (long long)c.intAdds, (long long)c.otherOps,
-                         (long long)c.lookups, (long long)c.weightBytes,
-                         c.picojoules / 1000.0);
+      os << llvm::format(
+          "%-36s %12lld %12lld %12lld %12lld %12lld %10lld %10lld %12.3f\n",
+          name.str().c_str(), (long long)c.floatMuls, (long long)c.floatAdds,
+          (long long)c.intMuls, (long long)c.intAdds, (long long)c.otherOps,
+          (long long)c.lookups, (long long)c.weightBytes,
+          c.picojoules / 1000.0);
     };
     for (const std::string &name : order)
       row(name, layers[name]);
@@ -139,14 +140,11 @@ struct TernOpCensusPass : tern::impl::TernOpCensusBase<TernOpCensusPass> {
                           const std::vector<std::string> &order,
                           const Counts &total) {
     auto toJson = [](const Counts &c) {
-      return llvm::json::Object{{"float_muls", c.floatMuls},
-                                {"float_adds", c.floatAdds},
-                                {"int_muls", c.intMuls},
-                                {"int_adds", c.intAdds},
-                                {"other_ops", c.otherOps},
-                                {"table_lookups", c.lookups},
-                                {"weight_bytes", c.weightBytes},
-                                {"energy_pj_45nm", c.picojoules}};
+      return llvm::json::Object{
+          {"float_muls", c.floatMuls},     {"float_adds", c.floatAdds},
+          {"int_muls", c.intMuls},         {"int_adds", c.intAdds},
+          {"other_ops", c.otherOps},       {"table_lookups", c.lookups},
+          {"weight_bytes", c.weightBytes}, {"energy_pj_45nm", c.picojoules}};
     };
     llvm::json::Array list;
     for (const std::string &name : order) {

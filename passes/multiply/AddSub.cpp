@@ -60,9 +60,8 @@ struct TernEliminateMultipliesPass
 
   void runOnOperation() override {
     if (strategy != "addsub") {
-      getOperation().emitError()
-          << "multiply-elimination strategy '" << strategy
-          << "' is not available (addsub)";
+      getOperation().emitError() << "multiply-elimination strategy '"
+                                 << strategy << "' is not available (addsub)";
       return signalPassFailure();
     }
     SmallVector<LinearOp> linears;
@@ -110,8 +109,8 @@ struct TernEliminateMultipliesPass
             [&](OpBuilder &nested, Location loc, ValueRange args) {
               ImplicitLocOpBuilder body(loc, nested);
               Value x = arith::ExtSIOp::create(body, i32, args[0]);
-              linalg::YieldOp::create(body,
-                                      Value(arith::AddIOp::create(body, args[1], x)));
+              linalg::YieldOp::create(
+                  body, Value(arith::AddIOp::create(body, args[1], x)));
             })
             .getResult(0);
 
@@ -135,7 +134,8 @@ struct TernEliminateMultipliesPass
               Value slot = arith::AndIOp::create(
                   body, k, intConstant(body, i32, codesPerByte - 1));
               if (bits == 2)
-                slot = arith::ShLIOp::create(body, slot, intConstant(body, i32, 1));
+                slot = arith::ShLIOp::create(body, slot,
+                                             intConstant(body, i32, 1));
               Value shift = arith::TruncIOp::create(body, i8, slot);
               Value code = arith::AndIOp::create(
                   body, arith::ShRUIOp::create(body, args[1], shift),
@@ -144,15 +144,19 @@ struct TernEliminateMultipliesPass
               auto bitSet = [&](int64_t mask) {
                 return arith::CmpIOp::create(
                     body, arith::CmpIPredicate::ne,
-                    arith::AndIOp::create(body, code, intConstant(body, i8, mask)),
+                    arith::AndIOp::create(body, code,
+                                          intConstant(body, i8, mask)),
                     intConstant(body, i8, 0));
               };
               Value sum = arith::AddIOp::create(
-                  body, args[2], arith::SelectOp::create(body, bitSet(1), x, zero));
+                  body, args[2],
+                  arith::SelectOp::create(body, bitSet(1), x, zero));
               if (bits == 2) {
-                Value twice = arith::ShLIOp::create(body, x, intConstant(body, i32, 1));
+                Value twice =
+                    arith::ShLIOp::create(body, x, intConstant(body, i32, 1));
                 sum = arith::AddIOp::create(
-                    body, sum, arith::SelectOp::create(body, bitSet(2), twice, zero));
+                    body, sum,
+                    arith::SelectOp::create(body, bitSet(2), twice, zero));
               }
               linalg::YieldOp::create(body, sum);
             })
@@ -162,7 +166,8 @@ struct TernEliminateMultipliesPass
     // 2 * acc (bipolar), the same order of float operations as the
     // reference lowering.
     bool perChannel = wg == GranularityKind::PerChannel;
-    bool perToken = op.getInputGranularity()->getKind() == GranularityKind::PerToken;
+    bool perToken =
+        op.getInputGranularity()->getKind() == GranularityKind::PerToken;
     Type f32 = b.getF32Type();
     Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m, n}, f32);
     Value y =
@@ -173,15 +178,20 @@ struct TernEliminateMultipliesPass
             ArrayRef<AffineMap>{
                 AffineMap::get(2, 0, {d(0), d(1)}, ctx),
                 AffineMap::get(2, 0, {d(0)}, ctx),
-                AffineMap::get(2, 0, {perChannel ? d(1) : getAffineConstantExpr(0, ctx)}, ctx),
-                AffineMap::get(2, 0, {perToken ? d(0) : getAffineConstantExpr(0, ctx)}, ctx),
+                AffineMap::get(
+                    2, 0, {perChannel ? d(1) : getAffineConstantExpr(0, ctx)},
+                    ctx),
+                AffineMap::get(
+                    2, 0, {perToken ? d(0) : getAffineConstantExpr(0, ctx)},
+                    ctx),
                 AffineMap::get(2, 0, {d(0), d(1)}, ctx)},
             ArrayRef<utils::IteratorType>{parallel, parallel},
             [&](OpBuilder &nested, Location loc, ValueRange args) {
               ImplicitLocOpBuilder body(loc, nested);
               Value total = args[0];
               if (bipolar)
-                total = arith::ShLIOp::create(body, total, intConstant(body, i32, 1));
+                total = arith::ShLIOp::create(body, total,
+                                              intConstant(body, i32, 1));
               total = arith::SubIOp::create(body, total, args[1]);
               Value scaled = arith::MulFOp::create(
                   body, arith::SIToFPOp::create(body, f32, total), args[2]);

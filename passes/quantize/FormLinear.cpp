@@ -1,4 +1,5 @@
-//===- FormLinear.cpp - matrix products with low-bit weights to tern.linear ===//
+//===- FormLinear.cpp - matrix products with low-bit weights to tern.linear
+//===//
 #include "passes/Passes.h"
 #include "passes/quantize/MatrixProducts.h"
 
@@ -43,14 +44,15 @@ Value collapseToMatrix(OpBuilder &b, Location loc, Value value) {
   for (int64_t i = 0; i + 1 < type.getRank(); ++i)
     rows.push_back(i);
   ReassociationIndices cols = {type.getRank() - 1};
-  return tensor::CollapseShapeOp::create(b, loc, value,
-                                         ArrayRef<ReassociationIndices>{rows, cols});
+  return tensor::CollapseShapeOp::create(
+      b, loc, value, ArrayRef<ReassociationIndices>{rows, cols});
 }
 
 struct TernFormLinearPass : tern::impl::TernFormLinearBase<TernFormLinearPass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> candidates;
-    getOperation().walk([&](linalg::GenericOp op) { candidates.push_back(op); });
+    getOperation().walk(
+        [&](linalg::GenericOp op) { candidates.push_back(op); });
     for (linalg::GenericOp op : candidates)
       formLinear(op);
   }

@@ -10,7 +10,8 @@
 using namespace mlir;
 using namespace mlir::tern;
 
-std::optional<MatrixProduct> mlir::tern::matchMatrixProduct(linalg::GenericOp op) {
+std::optional<MatrixProduct>
+mlir::tern::matchMatrixProduct(linalg::GenericOp op) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !linalg::isaContractionOpInterface(op))
     return std::nullopt;
@@ -20,9 +21,13 @@ std::optional<MatrixProduct> mlir::tern::matchMatrixProduct(linalg::GenericOp op
   if (failed(dims) || dims->m.empty() || dims->n.size() != 1 ||
       dims->k.size() != 1 || !dims->batch.empty())
     return std::nullopt;
-  MatrixProduct product{op,           0,          0, false,
+  MatrixProduct product{op,
+                        0,
+                        0,
+                        false,
                         SmallVector<unsigned>(dims->m.begin(), dims->m.end()),
-                        dims->n[0], dims->k[0]};
+                        dims->n[0],
+                        dims->k[0]};
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   auto isDim = [](AffineExpr e, unsigned d) {
     auto dim = dyn_cast<AffineDimExpr>(e);
@@ -32,8 +37,10 @@ std::optional<MatrixProduct> mlir::tern::matchMatrixProduct(linalg::GenericOp op
     AffineMap map = maps[i];
     if (map.getNumResults() != 2)
       continue;
-    bool nk = isDim(map.getResult(0), product.n) && isDim(map.getResult(1), product.k);
-    bool kn = isDim(map.getResult(0), product.k) && isDim(map.getResult(1), product.n);
+    bool nk = isDim(map.getResult(0), product.n) &&
+              isDim(map.getResult(1), product.k);
+    bool kn = isDim(map.getResult(0), product.k) &&
+              isDim(map.getResult(1), product.n);
     if (nk || kn) {
       product.weightOperand = i;
       product.inputOperand = 1 - i;
@@ -83,9 +90,9 @@ mlir::tern::matchChannelProduct(linalg::GenericOp op) {
       bool reduction =
           iterators[dim.getPosition()] == utils::IteratorType::reduction;
       // Result 0 is the output channel, the rest are reduced.
-      shaped = shaped && (r == 0 ? !reduction &&
-                                       outMap.isFunctionOfDim(dim.getPosition())
-                                 : reduction);
+      shaped = shaped &&
+               (r == 0 ? !reduction && outMap.isFunctionOfDim(dim.getPosition())
+                       : reduction);
     }
     if (shaped)
       return ChannelProduct{op, i};

@@ -1,4 +1,5 @@
-//===- MatrixProducts.h - find matrix products in linalg form ----*- C++ -*-===//
+//===- MatrixProducts.h - find matrix products in linalg form ----*- C++
+//-*-===//
 //
 // The quantization passes work on matrix products: linalg contractions with
 // one m, one n and one k dimension (plus batch dimensions on the input),
@@ -18,11 +19,11 @@ namespace mlir::tern {
 
 struct MatrixProduct {
   linalg::GenericOp op;
-  unsigned inputOperand;     // x, indexed (rows..., k)
-  unsigned weightOperand;    // w, indexed (n, k) or (k, n)
-  bool weightIsNK;           // w's map is (n, k)
+  unsigned inputOperand;      // x, indexed (rows..., k)
+  unsigned weightOperand;     // w, indexed (n, k) or (k, n)
+  bool weightIsNK;            // w's map is (n, k)
   SmallVector<unsigned> rows; // loop dims of x and the result, not of w
-  unsigned n, k;             // loop dimensions
+  unsigned n, k;              // loop dimensions
 };
 
 /// `op` as a matrix product with one 2-D operand indexed by exactly {n, k}

@@ -33,7 +33,8 @@ Value mlir::tern::buildDequantizedWeights(OpBuilder &b, Location loc,
                                           StringRef name) {
   MLIRContext *context = b.getContext();
   PackingKind packing = getDefaultPacking(elementType);
-  auto layout = PackedLayoutAttr::get(context, packing, elementType, granularity);
+  auto layout =
+      PackedLayoutAttr::get(context, packing, elementType, granularity);
   int64_t rowBytes = layout.getRowBytes(k);
   std::vector<char> bytes(n * rowBytes);
   for (int64_t r = 0; r < n; ++r)
@@ -41,8 +42,8 @@ Value mlir::tern::buildDequantizedWeights(OpBuilder &b, Location loc,
                   values.data() + r * k, k,
                   reinterpret_cast<uint8_t *>(bytes.data() + r * rowBytes));
   auto packedType = RankedTensorType::get({n, rowBytes}, b.getI8Type(), layout);
-  Value packed = arith::ConstantOp::create(
-      b, loc, constantData(packedType, bytes, name));
+  Value packed =
+      arith::ConstantOp::create(b, loc, constantData(packedType, bytes, name));
   Value unpacked = UnpackOp::create(
       b, loc, RankedTensorType::get({n, k}, elementType), packed);
 
@@ -52,7 +53,7 @@ Value mlir::tern::buildDequantizedWeights(OpBuilder &b, Location loc,
                             scales.size() * sizeof(float));
   Value scaleValue = arith::ConstantOp::create(
       b, loc, constantData(scalesType, scaleBytes, (name + ".scales").str()));
-  return DequantizeOp::create(
-      b, loc, RankedTensorType::get({n, k}, b.getF32Type()), unpacked,
-      scaleValue, granularity);
+  return DequantizeOp::create(b, loc,
+                              RankedTensorType::get({n, k}, b.getF32Type()),
+                              unpacked, scaleValue, granularity);
 }

@@ -1,4 +1,5 @@
-//===- PackedWeights.h - constant low-bit weights in tern form ---*- C++ -*-===//
+//===- PackedWeights.h - constant low-bit weights in tern form ---*- C++
+//-*-===//
 #ifndef TERN_PASSES_QUANTIZE_PACKEDWEIGHTS_H
 #define TERN_PASSES_QUANTIZE_PACKEDWEIGHTS_H
 

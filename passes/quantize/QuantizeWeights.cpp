@@ -65,12 +65,11 @@ struct TernQuantizeWeightsPass
       if (!recipe.empty())
         layer.first->setAttr(
             kActivationsAttr,
-            StringAttr::get(&getContext(),
-                            !choice.activations ? "float"
-                            : choice.activations->getKind() ==
-                                    GranularityKind::PerTensor
-                                ? "per_tensor"
-                                : "per_token"));
+            StringAttr::get(&getContext(), !choice.activations ? "float"
+                                           : choice.activations->getKind() ==
+                                                   GranularityKind::PerTensor
+                                               ? "per_tensor"
+                                               : "per_token"));
       LogicalResult done =
           matchMatrixProduct(layer.first)
               ? quantize(*matchMatrixProduct(layer.first), *choice.method,
@@ -167,9 +166,9 @@ struct TernQuantizeWeightsPass
                                int64_t k, QuantMethod method,
                                GranularityAttr g) {
     if (g.getKind() == GranularityKind::Group && k % g.getGroupSize())
-      return op->emitError() << "K = " << k
-                             << " is not a multiple of the group size "
-                             << g.getGroupSize();
+      return op->emitError()
+             << "K = " << k << " is not a multiple of the group size "
+             << g.getGroupSize();
     bool exact = isExactlyTernary(rows, n, k, g);
     if (method == QuantMethod::Exact && !exact)
       return op->emitError() << "method exact needs weights in {-s, 0, +s} "
@@ -178,7 +177,8 @@ struct TernQuantizeWeightsPass
                      TritType::get(op->getContext()))
       method = QuantMethod::Exact;
     Rows result;
-    static_cast<QuantizedMatrix &>(result) = quantizeMatrix(rows, n, k, method, g);
+    static_cast<QuantizedMatrix &>(result) =
+        quantizeMatrix(rows, n, k, method, g);
     result.method = method;
     result.exact = exact;
     return result;
@@ -188,7 +188,8 @@ struct TernQuantizeWeightsPass
                          GranularityAttr g, StringRef name) {
     linalg::GenericOp op = product.op;
     Value weight = op.getDpsInputs()[product.weightOperand];
-    ArrayRef<int64_t> shape = cast<RankedTensorType>(weight.getType()).getShape();
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(weight.getType()).getShape();
     int64_t n = product.weightIsNK ? shape[0] : shape[1];
     int64_t k = product.weightIsNK ? shape[1] : shape[0];
     if (n == 0 || k == 0)
@@ -198,7 +199,8 @@ struct TernQuantizeWeightsPass
     std::vector<float> rows(values.size());
     for (int64_t r = 0; r < n; ++r)
       for (int64_t c = 0; c < k; ++c)
-        rows[r * k + c] = product.weightIsNK ? values[r * k + c] : values[c * n + r];
+        rows[r * k + c] =
+            product.weightIsNK ? values[r * k + c] : values[c * n + r];
     FailureOr<Rows> q = quantizeRows(op, rows, n, k, method, g);
     if (failed(q))
       return failure();
@@ -212,9 +214,9 @@ struct TernQuantizeWeightsPass
     if (!product.weightIsNK) {
       SmallVector<AffineMap> maps = op.getIndexingMapsArray();
       AffineMap old = maps[product.weightOperand];
-      maps[product.weightOperand] = AffineMap::get(
-          old.getNumDims(), 0, {old.getResult(1), old.getResult(0)},
-          op.getContext());
+      maps[product.weightOperand] =
+          AffineMap::get(old.getNumDims(), 0,
+                         {old.getResult(1), old.getResult(0)}, op.getContext());
       op.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
     }
     return success();

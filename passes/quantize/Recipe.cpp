@@ -83,9 +83,10 @@ std::optional<QuantRecipe> QuantRecipe::parse(llvm::StringRef json,
               "\" (default, layers)";
       return std::nullopt;
     }
-  LayerChoice defaults{QuantMethod::AbsMean,
-                       GranularityAttr::get(context, GranularityKind::PerTensor, 0),
-                       GranularityAttr::get(context, GranularityKind::PerToken, 0)};
+  LayerChoice defaults{
+      QuantMethod::AbsMean,
+      GranularityAttr::get(context, GranularityKind::PerTensor, 0),
+      GranularityAttr::get(context, GranularityKind::PerToken, 0)};
   if (const llvm::json::Value *value = root->get("default")) {
     const llvm::json::Object *object = value->getAsObject();
     if (!object) {

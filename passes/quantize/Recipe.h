@@ -1,4 +1,5 @@
-//===- Recipe.h - per-layer quantization choices -----------------*- C++ -*-===//
+//===- Recipe.h - per-layer quantization choices -----------------*- C++
+//-*-===//
 //
 // A recipe says, per layer, how to quantize it. ternc reads one from
 // `--quant-recipe FILE` (JSON, documented in docs/quant-recipe.md); without
@@ -46,9 +47,8 @@ public:
 
   /// Parses recipe JSON; on failure returns nullopt and sets `error` to a
   /// message naming the offending entry.
-  static std::optional<QuantRecipe> parse(llvm::StringRef json,
-                                          MLIRContext *context,
-                                          std::string &error);
+  static std::optional<QuantRecipe>
+  parse(llvm::StringRef json, MLIRContext *context, std::string &error);
 
   /// Adds a rule in front of the file's: layers matching `regex` stay float.
   bool keepFloat(llvm::StringRef regex, std::string &error);

@@ -67,8 +67,9 @@ QuantizedMatrix mlir::tern::quantizeMatrix(ArrayRef<float> w, int64_t n,
     case QuantMethod::Binary:
       scale = static_cast<float>(std::max(meanAbs(w, elements), kMinScale));
       for (int64_t i : elements)
-        out.values[i] = method == QuantMethod::Binary ? (w[i] >= 0 ? 1 : -1)
-                                                      : roundClamp(w[i] / scale, 1);
+        out.values[i] = method == QuantMethod::Binary
+                            ? (w[i] >= 0 ? 1 : -1)
+                            : roundClamp(w[i] / scale, 1);
       break;
     case QuantMethod::TWN: {
       float threshold =
@@ -83,8 +84,7 @@ QuantizedMatrix mlir::tern::quantizeMatrix(ArrayRef<float> w, int64_t n,
       scale = static_cast<float>(count ? sum / static_cast<double>(count)
                                        : kMinScale);
       for (int64_t i : elements)
-        out.values[i] =
-            std::fabs(w[i]) > threshold ? (w[i] > 0 ? 1 : -1) : 0;
+        out.values[i] = std::fabs(w[i]) > threshold ? (w[i] > 0 ? 1 : -1) : 0;
       break;
     }
     case QuantMethod::Exact:

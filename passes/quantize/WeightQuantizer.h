@@ -1,4 +1,5 @@
-//===- WeightQuantizer.h - compile-time weight quantization ------*- C++ -*-===//
+//===- WeightQuantizer.h - compile-time weight quantization ------*- C++
+//-*-===//
 //
 // The quantization methods of #tern.method, computed on the host for
 // constant weights, so a compiled model stores packed low-bit weights. The

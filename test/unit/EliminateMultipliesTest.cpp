@@ -1,4 +1,5 @@
-//===- EliminateMultipliesTest.cpp - add/sub products equal the reference --===//
+//===- EliminateMultipliesTest.cpp - add/sub products equal the reference
+//--===//
 //
 // tern-eliminate-multiplies must not change a single bit: on random shapes
 // (odd K, K not a multiple of the packing width), random ternary or binary
@@ -45,17 +46,20 @@ std::string linearModule(const Case &c, std::mt19937 &random) {
   for (int64_t r = 0; r < c.n; ++r) {
     std::vector<int8_t> row(c.k);
     for (int8_t &w : row)
-      w = c.bipolar ? (pick(random) ? 1 : -1) : static_cast<int8_t>(pick(random) - 1);
+      w = c.bipolar ? (pick(random) ? 1 : -1)
+                    : static_cast<int8_t>(pick(random) - 1);
     std::vector<uint8_t> packed(rowBytes);
     tern_pack_row(packing, kind, row.data(), c.k, packed.data());
     bytes << (r ? ", [" : "[");
     for (int64_t i = 0; i < rowBytes; ++i)
-      bytes << (i ? ", " : "") << static_cast<int>(static_cast<int8_t>(packed[i]));
+      bytes << (i ? ", " : "")
+            << static_cast<int>(static_cast<int8_t>(packed[i]));
     bytes << "]";
   }
-  std::string layout = std::string("#tern.packed<") +
-                       (c.bipolar ? "offset1, !tern.bipolar, " : "offset2, !tern.trit, ") +
-                       (c.perChannel ? "per_channel" : "per_tensor") + ">";
+  std::string layout =
+      std::string("#tern.packed<") +
+      (c.bipolar ? "offset1, !tern.bipolar, " : "offset2, !tern.trit, ") +
+      (c.perChannel ? "per_channel" : "per_tensor") + ">";
   std::string packedType = "tensor<" + std::to_string(c.n) + "x" +
                            std::to_string(rowBytes) + "xi8, " + layout + ">";
   int64_t scaleCount = c.perChannel ? c.n : 1;
@@ -63,20 +67,24 @@ std::string linearModule(const Case &c, std::mt19937 &random) {
   std::uniform_real_distribution<float> positive(0.01f, 2.0f);
   for (int64_t i = 0; i < scaleCount; ++i)
     scales << (i ? ", " : "") << positive(random);
-  std::string xType = "tensor<" + std::to_string(c.m) + "x" + std::to_string(c.k);
+  std::string xType =
+      "tensor<" + std::to_string(c.m) + "x" + std::to_string(c.k);
   std::string actGranularity = c.perToken ? "per_token" : "per_tensor";
-  std::string xScales = "tensor<" + std::to_string(c.perToken ? c.m : 1) + "xf32>";
+  std::string xScales =
+      "tensor<" + std::to_string(c.perToken ? c.m : 1) + "xf32>";
   std::string wScales = "tensor<" + std::to_string(scaleCount) + "xf32>";
-  std::string yType = "tensor<" + std::to_string(c.m) + "x" + std::to_string(c.n) + "xf32>";
+  std::string yType =
+      "tensor<" + std::to_string(c.m) + "x" + std::to_string(c.n) + "xf32>";
   return "func.func @f(%x: " + xType + "xf32>) -> " + yType + " {\n" +
-         "  %p = arith.constant dense<[" + bytes.str() + "]> : " + packedType + "\n" +
-         "  %ws = arith.constant dense<[" + scales.str() + "]> : " + wScales + "\n" +
-         "  %q, %s = tern.quantize_activations " + actGranularity + " %x : " +
-         xType + "xf32> -> " + xType + "xi8>, " + xScales + "\n" +
-         "  %y = tern.linear %q scaled by %s " + actGranularity + ", %p scaled by %ws " +
-         (c.perChannel ? "per_channel" : "per_tensor") + " : " + xType + "xi8>, " +
-         xScales + ", " + packedType + ", " + wScales + " -> " + yType + "\n" +
-         "  return %y : " + yType + "\n}\n";
+         "  %p = arith.constant dense<[" + bytes.str() + "]> : " + packedType +
+         "\n" + "  %ws = arith.constant dense<[" + scales.str() +
+         "]> : " + wScales + "\n" + "  %q, %s = tern.quantize_activations " +
+         actGranularity + " %x : " + xType + "xf32> -> " + xType + "xi8>, " +
+         xScales + "\n" + "  %y = tern.linear %q scaled by %s " +
+         actGranularity + ", %p scaled by %ws " +
+         (c.perChannel ? "per_channel" : "per_tensor") + " : " + xType +
+         "xi8>, " + xScales + ", " + packedType + ", " + wScales + " -> " +
+         yType + "\n" + "  return %y : " + yType + "\n}\n";
 }
 
 class EliminateMultipliesTest : public testing::TestWithParam<Case> {};
@@ -108,7 +116,8 @@ std::vector<Case> allCases() {
   for (bool bipolar : {false, true})
     for (bool perChannel : {false, true})
       for (bool perToken : {true, false})
-        for (auto [m, k, n] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+        for (auto [m, k, n] :
+             std::vector<std::tuple<int64_t, int64_t, int64_t>>{
                  {1, 1, 1}, {3, 5, 4}, {2, 17, 9}, {4, 64, 3}})
           cases.push_back({bipolar, perChannel, perToken, m, k, n});
   return cases;

@@ -59,12 +59,12 @@ TEST_P(WeightQuantizerTest, HostMatchesReferenceLowering) {
   scalesType += "f32>";
   std::string shape = std::to_string(c.n) + "x" + std::to_string(c.k);
   std::string valuesType = "tensor<" + shape + "x" + element + ">";
-  std::string source = "func.func @f(%w: tensor<" + shape + "xf32>) -> (" +
-                       valuesType + ", " + scalesType +
-                       ") {\n  %t, %s = tern.quantize_weights " + method + " " +
-                       c.granularity + " %w : tensor<" + shape + "xf32> -> " +
-                       valuesType + ", " + scalesType + "\n  return %t, %s : " +
-                       valuesType + ", " + scalesType + "\n}\n";
+  std::string source =
+      "func.func @f(%w: tensor<" + shape + "xf32>) -> (" + valuesType + ", " +
+      scalesType + ") {\n  %t, %s = tern.quantize_weights " + method + " " +
+      c.granularity + " %w : tensor<" + shape + "xf32> -> " + valuesType +
+      ", " + scalesType + "\n  return %t, %s : " + valuesType + ", " +
+      scalesType + "\n}\n";
 
   std::mt19937 random(c.n * 1000 + c.k);
   std::normal_distribution<float> normal(0.0f, 0.5f);
@@ -106,8 +106,10 @@ INSTANTIATE_TEST_SUITE_P(AllMethods, WeightQuantizerTest,
 TEST(WeightQuantizer, DetectsExactlyTernaryWeights) {
   MLIRContext context;
   context.loadDialect<TernDialect>();
-  auto perChannel = GranularityAttr::get(&context, GranularityKind::PerChannel, 0);
-  auto perTensor = GranularityAttr::get(&context, GranularityKind::PerTensor, 0);
+  auto perChannel =
+      GranularityAttr::get(&context, GranularityKind::PerChannel, 0);
+  auto perTensor =
+      GranularityAttr::get(&context, GranularityKind::PerTensor, 0);
   // Row scales 0.5 and 2: ternary per channel, not per tensor.
   std::vector<float> w = {0.5f, 0.0f, -0.5f, 2.0f, -2.0f, 0.0f};
   EXPECT_TRUE(isExactlyTernary(w, 2, 3, perChannel));

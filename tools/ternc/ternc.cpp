@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Target.h"
-#include "passes/Passes.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/onnx/OpRegistry.h"
+#include "passes/Passes.h"
 #include "tools/common/Registration.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -100,15 +100,15 @@ static cl::opt<std::string> multiplyElimination(
     cl::desc("How ternary/binary products lose their multiplies: addsub "
              "(default), or none (the reference's multiply-accumulate)"),
     cl::init("addsub"), cl::cat(category));
-static cl::opt<bool> report(
-    "report",
-    cl::desc("Print the op census: per layer multiplies, adds, lookups, "
-             "weight bytes and a 45 nm energy estimate"),
-    cl::cat(category));
-static cl::opt<bool> keepFirstLast(
-    "keep-first-last",
-    cl::desc("Leave the first and last matrix products in float"),
-    cl::cat(category));
+static cl::opt<bool>
+    report("report",
+           cl::desc("Print the op census: per layer multiplies, adds, lookups, "
+                    "weight bytes and a 45 nm energy estimate"),
+           cl::cat(category));
+static cl::opt<bool>
+    keepFirstLast("keep-first-last",
+                  cl::desc("Leave the first and last matrix products in float"),
+                  cl::cat(category));
 static cl::opt<std::string>
     modelNameOpt("name",
                  cl::desc("Base name of the outputs (default: the model "
@@ -319,10 +319,10 @@ int main(int argc, char **argv) {
   if (emitKind == EmitKind::Mlir)
     return writeIR(*module);
 
-  progress("running tern passes" +
-           (quantize.empty() ? std::string() : " (quantize: " + quantize + ")") +
-           (quantRecipe.empty() ? std::string()
-                                : " (recipe: " + quantRecipe + ")"));
+  progress(
+      "running tern passes" +
+      (quantize.empty() ? std::string() : " (quantize: " + quantize + ")") +
+      (quantRecipe.empty() ? std::string() : " (recipe: " + quantRecipe + ")"));
   QuantizationOptions quantization;
   quantization.method = quantize;
   quantization.recipe = quantRecipe;

@@ -17,9 +17,9 @@
 #include "frontend/onnx/TensorImport.h"
 
 #include "dialect/Tern.h"
-#include "passes/quantize/PackedWeights.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "passes/quantize/PackedWeights.h"
 
 #include "onnx/onnx_pb.h"
 
