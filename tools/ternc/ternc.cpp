@@ -75,7 +75,8 @@ static cl::list<std::string> boundInputs(
     cl::value_desc("NAME=FILE"), cl::cat(category));
 static cl::opt<std::string> quantize(
     "quantize",
-    cl::desc("Quantize every MatMul/Gemm weight and its input activations: "
+    cl::desc("Quantize every MatMul/Gemm/Conv weight (and the int8 inputs of "
+             "the products): "
              "absmean (BitNet W1.58A8), twn, exact, binary, int2, int4"),
     cl::value_desc("method"), cl::cat(category));
 static cl::opt<std::string> quantRecipe(
