@@ -9,7 +9,8 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tern_obj_root, "test")
-config.excludes = ["unit", "conformance", "models", "accuracy", "Inputs",
+config.excludes = ["unit", "conformance", "models", "accuracy", "robustness",
+                   "Inputs",
                    "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py"]
 
