@@ -77,6 +77,9 @@ def Tern_LinearOp : Tern_Op<"linear"> {
     each weight scale group, products are summed exactly (in i32 for i8 input,
     in f32 otherwise); each group sum is multiplied by its weight scale and
     the groups are summed in f32; the total is multiplied by the input's scale.
+    With i8 input and a per_tensor weight scale, the scales are combined
+    first, `c[m] = xs[m] * ws`, and each output is `float(sum) * c[m]`: one
+    multiply per output.
 
     ```mlir
     %y = tern.linear %xq scaled by %xs per_token, %w scaled by %ws per_channel

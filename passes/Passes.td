@@ -107,12 +107,13 @@ def TernEliminateMultiplies
       acc[m, n] = sum_k x[m, k] * code[n, k]   code = w + 1 (trit) or the
                                                sign bit (bipolar); x * code
                                                is selects and a shift
-      y[m, n]   = float(acc - rowsum) * ws * xs[m]      (trit)
-                  float(2 * acc - rowsum) * ws * xs[m]  (bipolar)
+      y[m, n]   = float(acc - rowsum) * scale        (trit)
+                  float(2 * acc - rowsum) * scale    (bipolar)
 
-    so the only multiplies left are by each output's scales. The result is
-    bit-identical to the reference lowering. Other tern.linear ops are left
-    for it.
+    so the only multiplies left are by each output's scales: one per output
+    for a per-tensor weight scale (combined with the row's input scale
+    first), two for per-channel scales. The result is bit-identical to the
+    reference lowering. Other tern.linear ops are left for it.
   }];
   let options = [
     Option<"strategy", "strategy", "std::string", /*default=*/"\"addsub\"",

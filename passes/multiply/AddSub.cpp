@@ -162,29 +162,51 @@ struct TernEliminateMultipliesPass
             })
             .getResult(0);
 
-    // y[m, n] = float(acc' - rowsum) * ws * xs[m]; acc' = acc (trit) or
-    // 2 * acc (bipolar), the same order of float operations as the
-    // reference lowering.
+    // y[m, n] = float(acc' - rowsum) * scales, acc' = acc (trit) or 2 * acc
+    // (bipolar), with the reference lowering's order of float operations:
+    // a per-tensor weight scale is combined with the row's input scale
+    // first (c[m] = xs[m] * ws, one multiply per output); a per-channel one
+    // is applied before the input scale.
     bool perChannel = wg == GranularityKind::PerChannel;
     bool perToken =
         op.getInputGranularity()->getKind() == GranularityKind::PerToken;
     Type f32 = b.getF32Type();
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    Value weightScales = op.getWeightScales(),
+          inputScales = op.getInputScales();
+    if (!perChannel) {
+      Value combined = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m}, f32);
+      inputScales =
+          linalg::GenericOp::create(
+              b, TypeRange{combined.getType()},
+              ValueRange{op.getInputScales(), op.getWeightScales()}, combined,
+              ArrayRef<AffineMap>{
+                  AffineMap::get(1, 0, {perToken ? d(0) : zero}, ctx),
+                  AffineMap::get(1, 0, {zero}, ctx),
+                  AffineMap::get(1, 0, {d(0)}, ctx)},
+              ArrayRef<utils::IteratorType>{parallel},
+              [&](OpBuilder &nested, Location loc, ValueRange args) {
+                ImplicitLocOpBuilder body(loc, nested);
+                linalg::YieldOp::create(
+                    body, Value(arith::MulFOp::create(body, args[0], args[1])));
+              })
+              .getResult(0);
+      perToken = true; // one combined scale per row now
+    }
+    SmallVector<Value> inputs = {acc, rowSum, inputScales};
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(2, 0, {d(0), d(1)}, ctx),
+        AffineMap::get(2, 0, {d(0)}, ctx),
+        AffineMap::get(2, 0, {perToken ? d(0) : zero}, ctx)};
+    if (perChannel) {
+      inputs.push_back(weightScales);
+      maps.push_back(AffineMap::get(2, 0, {d(1)}, ctx));
+    }
+    maps.push_back(AffineMap::get(2, 0, {d(0), d(1)}, ctx));
     Value out = tensor::EmptyOp::create(b, ArrayRef<int64_t>{m, n}, f32);
     Value y =
         linalg::GenericOp::create(
-            b, TypeRange{out.getType()},
-            ValueRange{acc, rowSum, op.getWeightScales(), op.getInputScales()},
-            out,
-            ArrayRef<AffineMap>{
-                AffineMap::get(2, 0, {d(0), d(1)}, ctx),
-                AffineMap::get(2, 0, {d(0)}, ctx),
-                AffineMap::get(
-                    2, 0, {perChannel ? d(1) : getAffineConstantExpr(0, ctx)},
-                    ctx),
-                AffineMap::get(
-                    2, 0, {perToken ? d(0) : getAffineConstantExpr(0, ctx)},
-                    ctx),
-                AffineMap::get(2, 0, {d(0), d(1)}, ctx)},
+            b, TypeRange{out.getType()}, inputs, out, maps,
             ArrayRef<utils::IteratorType>{parallel, parallel},
             [&](OpBuilder &nested, Location loc, ValueRange args) {
               ImplicitLocOpBuilder body(loc, nested);
@@ -193,10 +215,11 @@ struct TernEliminateMultipliesPass
                 total = arith::ShLIOp::create(body, total,
                                               intConstant(body, i32, 1));
               total = arith::SubIOp::create(body, total, args[1]);
-              Value scaled = arith::MulFOp::create(
-                  body, arith::SIToFPOp::create(body, f32, total), args[2]);
+              Value value = arith::SIToFPOp::create(body, f32, total);
+              if (perChannel) // (float * ws[n]) * xs[m]
+                value = arith::MulFOp::create(body, value, args[3]);
               linalg::YieldOp::create(
-                  body, Value(arith::MulFOp::create(body, scaled, args[3])));
+                  body, Value(arith::MulFOp::create(body, value, args[2])));
             })
             .getResult(0);
     op.getResult().replaceAllUsesWith(y);

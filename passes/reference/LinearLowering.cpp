@@ -1,8 +1,8 @@
 //===- LinearLowering.cpp - reference loops for tern.linear ---------------===//
 //
-//   partial[m, n, g] = sum_{e < G} x[m, g, e] * w[n, g, e]   (exact: i32 or f32)
-//   y[m, n]          = sum_g float(partial[m, n, g]) * ws[n, g]
-//   y[m, n]         *= xs[m]                                (i8 input only)
+//   partial[m, n, g] = sum_{e < G} x[m, g, e] * w[n, g, e]   (exact: i32 or
+//   f32) y[m, n]          = sum_g float(partial[m, n, g]) * ws[n, g] y[m, n] *=
+//   xs[m]                                (i8 input only)
 //
 // with G = K for per_tensor and per_channel weight scales.
 //
@@ -34,6 +34,52 @@ Value splitColumns(ImplicitLocOpBuilder &b, Value tensor, int64_t groupSize) {
       tensor, SmallVector<ReassociationIndices>{{0}, {1, 2}}, sizes);
 }
 
+/// y[m, n] = float(partial[m, n, 0]) * c[m] with c[m] = xs[m] * ws[0]: one
+/// multiply per output for i8 input and a per-tensor weight scale.
+Value scaleByCombined(ImplicitLocOpBuilder &b, Value partial, Value ws,
+                      Value xs, GranularityAttr inputGranularity) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(partial.getType());
+  SmallVector<OpFoldResult> rows = {
+      tensor::getMixedSize(b, b.getLoc(), partial, 0)};
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx);
+  AffineExpr zero = getAffineConstantExpr(0, ctx);
+  bool perToken = inputGranularity.getKind() == GranularityKind::PerToken;
+  Value combined = emptyTensor(b, rows, b.getF32Type());
+  combined =
+      linalg::GenericOp::create(
+          b, TypeRange{combined.getType()}, ValueRange{xs, ws},
+          ValueRange{combined},
+          ArrayRef<AffineMap>{AffineMap::get(1, 0, {perToken ? m : zero}, ctx),
+                              AffineMap::get(1, 0, {zero}, ctx),
+                              AffineMap::get(1, 0, {m}, ctx)},
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+          [](OpBuilder &nested, Location loc, ValueRange s) {
+            ImplicitLocOpBuilder body(loc, nested);
+            linalg::YieldOp::create(
+                body, Value(arith::MulFOp::create(body, s[0], s[1])));
+          })
+          .getResult(0);
+  Value out = emptyTensor(b, {rows[0], b.getIndexAttr(type.getDimSize(1))},
+                          b.getF32Type());
+  return linalg::GenericOp::create(
+             b, TypeRange{out.getType()}, ValueRange{partial, combined},
+             ValueRange{out},
+             ArrayRef<AffineMap>{AffineMap::get(2, 0, {m, n, zero}, ctx),
+                                 AffineMap::get(2, 0, {m}, ctx),
+                                 AffineMap::get(2, 0, {m, n}, ctx)},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel},
+             [](OpBuilder &nested, Location loc, ValueRange s) {
+               ImplicitLocOpBuilder body(loc, nested);
+               Value sum =
+                   arith::SIToFPOp::create(body, body.getF32Type(), s[0]);
+               linalg::YieldOp::create(
+                   body, Value(arith::MulFOp::create(body, sum, s[1])));
+             })
+      .getResult(0);
+}
+
 struct LinearLowering : OpConversionPattern<LinearOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -47,7 +93,8 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     Value x = adaptor.getInput();
     Value w = adaptor.getWeights();
     int64_t k = inputType.getDimSize(1);
-    if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(weightsType.getEncoding()))
+    if (auto layout =
+            dyn_cast_or_null<PackedLayoutAttr>(weightsType.getEncoding()))
       w = buildUnpack(b, w, layout, k);
 
     GranularityAttr wg = op.getWeightGranularity();
@@ -80,18 +127,29 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
               ImplicitLocOpBuilder body(loc, nested);
               Value product;
               if (intInput) {
-                Value xi = arith::ExtSIOp::create(body, body.getI32Type(), s[0]);
-                Value wi = arith::ExtSIOp::create(body, body.getI32Type(), s[1]);
+                Value xi =
+                    arith::ExtSIOp::create(body, body.getI32Type(), s[0]);
+                Value wi =
+                    arith::ExtSIOp::create(body, body.getI32Type(), s[1]);
                 product = arith::AddIOp::create(
                     body, arith::MulIOp::create(body, xi, wi), s[2]);
               } else {
-                Value wf = arith::SIToFPOp::create(body, body.getF32Type(), s[1]);
+                Value wf =
+                    arith::SIToFPOp::create(body, body.getF32Type(), s[1]);
                 product = arith::AddFOp::create(
                     body, arith::MulFOp::create(body, s[0], wf), s[2]);
               }
               linalg::YieldOp::create(body, product);
             })
             .getResult(0);
+
+    if (intInput && wg.getKind() == GranularityKind::PerTensor) {
+      rewriter.replaceOp(op,
+                         scaleByCombined(b, partial, adaptor.getWeightScales(),
+                                         adaptor.getInputScales(),
+                                         *op.getInputGranularity()));
+      return success();
+    }
 
     // y[m, n] = sum_g float(partial) * ws: loops (m, n, g).
     AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
@@ -123,8 +181,8 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
       ScaleAccess xs = accessScales(b, adaptor.getInputScales(),
                                     *op.getInputGranularity(), 2, m2, n2);
       AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-      Value out = emptyTensor(b, {partialSizes[0], partialSizes[1]},
-                              b.getF32Type());
+      Value out =
+          emptyTensor(b, {partialSizes[0], partialSizes[1]}, b.getF32Type());
       y = linalg::GenericOp::create(
               b, TypeRange{out.getType()}, ValueRange{y, xs.scales},
               ValueRange{out}, ArrayRef<AffineMap>{identity, xs.map, identity},

@@ -73,13 +73,11 @@ def linear(x, w, method, granularity):
     values, scales, _ = quantize_weights(w, method, granularity)
     q, xs = quantize_activations(x.astype(np.float32))
     acc = q @ values.astype(np.int32).T  # exact integer sums
-    if granularity == "per_tensor":
-        ws = np.full(w.shape[0], scales[0], np.float32)
-    elif granularity == "per_channel":
-        ws = scales
-    else:
-        raise NotImplementedError("group scales")
-    return ((acc.astype(np.float32) * ws[None, :]) * xs[:, None]).astype(np.float32)
+    if granularity == "per_tensor":  # scales combined first
+        return (acc.astype(np.float32) * (xs * scales[0])[:, None]).astype(np.float32)
+    if granularity == "per_channel":
+        return ((acc.astype(np.float32) * scales[None, :]) * xs[:, None]).astype(np.float32)
+    raise NotImplementedError("group scales")
 
 
 def fake_quantize(w, method, granularity):

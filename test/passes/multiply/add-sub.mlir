@@ -41,3 +41,22 @@ func.func @group(%q: tensor<1x8xi8>, %s: tensor<1xf32>) -> tensor<1x1xf32> {
       : tensor<1x8xi8>, tensor<1xf32>, tensor<1x2xi8, #tern.packed<offset2, !tern.trit, group = 4>>, tensor<1x2xf32> -> tensor<1x1xf32>
   return %y : tensor<1x1xf32>
 }
+
+// -----
+
+// A per-tensor weight scale is combined with each row's input scale first
+// (one multiply per row), so each output takes one multiply.
+// CHECK-LABEL: func.func @per_tensor
+// CHECK: %[[COMBINED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%arg1, %{{.*}} : tensor<2xf32>, tensor<1xf32>)
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[COMBINED]] : tensor<2x3xi32>, tensor<2xi32>, tensor<2xf32>)
+// CHECK: arith.sitofp
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: linalg.yield
+func.func @per_tensor(%q: tensor<2x5xi8>, %s: tensor<2xf32>) -> tensor<2x3xf32> {
+  %p = arith.constant dense<[[-122, 1], [69, 2], [5, 0]]> : tensor<3x2xi8, #tern.packed<offset2, !tern.trit, per_tensor>>
+  %ws = arith.constant dense<[0.5]> : tensor<1xf32>
+  %y = tern.linear %q scaled by %s per_token, %p scaled by %ws per_tensor
+      : tensor<2x5xi8>, tensor<2xf32>, tensor<3x2xi8, #tern.packed<offset2, !tern.trit, per_tensor>>, tensor<1xf32> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
