@@ -4,6 +4,7 @@
 
 #include "dialect/Tern.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 

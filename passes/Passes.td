@@ -112,12 +112,21 @@ def TernEliminateMultiplies
 
     so the only multiplies left are by each output's scales: one per output
     for a per-tensor weight scale (combined with the row's input scale
-    first), two for per-channel scales. The result is bit-identical to the
-    reference lowering. Other tern.linear ops are left for it.
+    first), two for per-channel scales.
+
+    `strategy=lut=G` (T-MAC, bitnet.cpp TL): per row and group of G
+    activations, a table of the group's dot product with every weight
+    pattern (3^G for trits, 2^G for bipolar) is built with additions; each
+    output then adds one table entry per group, indexed by its weights'
+    pattern (one byte per group, fixed at compile time).
+
+    Both are bit-identical to the reference lowering. Other tern.linear ops
+    are left for it.
   }];
   let options = [
     Option<"strategy", "strategy", "std::string", /*default=*/"\"addsub\"",
-           "addsub (add/sub over offset-encoded packed weights)">,
+           "addsub (add/sub over offset-encoded packed weights), or lut / "
+           "lut=G (tables of partial sums over G activations, G in 2..5)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",

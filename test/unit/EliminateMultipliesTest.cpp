@@ -1,10 +1,11 @@
 //===- EliminateMultipliesTest.cpp - add/sub products equal the reference
 //--===//
 //
-// tern-eliminate-multiplies must not change a single bit: on random shapes
-// (odd K, K not a multiple of the packing width), random ternary or binary
-// weights and random activations, its output equals the reference
-// lowering's exactly.
+// tern-eliminate-multiplies must not change a single bit: for every
+// strategy (add/sub, lookup tables over 2, 3 and 5 activations), on random
+// shapes (odd K, K not a multiple of the packing width or table group),
+// random ternary or binary weights and random activations, its output
+// equals the reference lowering's exactly.
 //
 //===----------------------------------------------------------------------===//
 #include "ReferenceJit.h"
@@ -21,6 +22,7 @@ using mlir::tern::test::Tensor;
 
 namespace {
 struct Case {
+  std::string strategy;
   bool bipolar;
   bool perChannel;
   bool perToken;
@@ -29,7 +31,11 @@ struct Case {
 
 std::string caseName(const testing::TestParamInfo<Case> &info) {
   const Case &c = info.param;
-  return std::string(c.bipolar ? "bipolar" : "trit") +
+  std::string strategy;
+  for (char ch : c.strategy)
+    if (isalnum(static_cast<unsigned char>(ch)))
+      strategy += ch;
+  return strategy + "_" + (c.bipolar ? "bipolar" : "trit") +
          (c.perChannel ? "_perchannel" : "_pertensor") +
          (c.perToken ? "_pertoken_" : "_pertensorinput_") +
          std::to_string(c.m) + "x" + std::to_string(c.k) + "x" +
@@ -89,7 +95,7 @@ std::string linearModule(const Case &c, std::mt19937 &random) {
 
 class EliminateMultipliesTest : public testing::TestWithParam<Case> {};
 
-TEST_P(EliminateMultipliesTest, AddSubEqualsReferenceBitForBit) {
+TEST_P(EliminateMultipliesTest, EqualsReferenceBitForBit) {
   const Case &c = GetParam();
   std::mt19937 random(c.m * 10007 + c.k * 101 + c.n);
   std::string source = linearModule(c, random);
@@ -99,7 +105,8 @@ TEST_P(EliminateMultipliesTest, AddSubEqualsReferenceBitForBit) {
     v = normal(random);
 
   ReferenceJit reference(source);
-  ReferenceJit addSub(source, "tern-eliminate-multiplies");
+  ReferenceJit addSub(source,
+                      "tern-eliminate-multiplies{strategy=" + c.strategy + "}");
   ASSERT_TRUE(reference.ok()) << reference.error() << "\n" << source;
   ASSERT_TRUE(addSub.ok()) << addSub.error() << "\n" << source;
   auto want = reference.call("f", {Tensor::of({c.m, c.k}, x)}, {4});
@@ -113,13 +120,14 @@ TEST_P(EliminateMultipliesTest, AddSubEqualsReferenceBitForBit) {
 
 std::vector<Case> allCases() {
   std::vector<Case> cases;
-  for (bool bipolar : {false, true})
-    for (bool perChannel : {false, true})
-      for (bool perToken : {true, false})
-        for (auto [m, k, n] :
-             std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-                 {1, 1, 1}, {3, 5, 4}, {2, 17, 9}, {4, 64, 3}})
-          cases.push_back({bipolar, perChannel, perToken, m, k, n});
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> shapes = {
+      {1, 1, 1}, {3, 5, 4}, {2, 17, 9}, {4, 64, 3}};
+  for (std::string strategy : {"addsub", "lut=2", "lut=3", "lut=5"})
+    for (bool bipolar : {false, true})
+      for (bool perChannel : {false, true})
+        for (bool perToken : {true, false})
+          for (auto [m, k, n] : shapes)
+            cases.push_back({strategy, bipolar, perChannel, perToken, m, k, n});
   return cases;
 }
 
