@@ -120,13 +120,19 @@ def TernEliminateMultiplies
     output then adds one table entry per group, indexed by its weights'
     pattern (one byte per group, fixed at compile time).
 
-    Both are bit-identical to the reference lowering. Other tern.linear ops
+    `strategy=adder-tree` (for HLS and small layers): the weights are baked
+    into the code, each output a balanced tree of additions over the
+    activations its +1 weights select minus one over its -1 weights; no
+    weight bytes are stored. Layers over 16384 weights use addsub instead.
+
+    All are bit-identical to the reference lowering. Other tern.linear ops
     are left for it.
   }];
   let options = [
     Option<"strategy", "strategy", "std::string", /*default=*/"\"addsub\"",
-           "addsub (add/sub over offset-encoded packed weights), or lut / "
-           "lut=G (tables of partial sums over G activations, G in 2..5)">,
+           "addsub (add/sub over offset-encoded packed weights), lut / "
+           "lut=G (tables of partial sums over G activations, G in 2..5), "
+           "or adder-tree (weights baked into unrolled adder trees)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",

@@ -15,6 +15,9 @@ using namespace mlir;
 using namespace mlir::tern;
 
 namespace {
+/// Layers of at most this many weights (N * K) are unrolled by adder-tree.
+constexpr int64_t kMaxUnrolled = 16384;
+
 struct TernEliminateMultipliesPass
     : tern::impl::TernEliminateMultipliesBase<TernEliminateMultipliesPass> {
   using Base::Base;
@@ -22,7 +25,10 @@ struct TernEliminateMultipliesPass
   void runOnOperation() override {
     StringRef name = strategy;
     int64_t group = 0;
-    if (name.consume_front("lut")) {
+    bool adderTree = name == "adder-tree";
+    if (adderTree) {
+      // handled below
+    } else if (name.consume_front("lut")) {
       group = 4; // "lut" alone: groups of 4 activations (81 entries)
       if (name.consume_front("=") &&
           (name.getAsInteger(10, group) || group < 2 || group > 5)) {
@@ -33,7 +39,8 @@ struct TernEliminateMultipliesPass
     } else if (name != "addsub") {
       getOperation().emitError()
           << "multiply-elimination strategy '" << strategy
-          << "' is not available (addsub, lut, lut=G with G in 2..5)";
+          << "' is not available (addsub, lut, lut=G with G in 2..5, "
+             "adder-tree)";
       return signalPassFailure();
     }
     SmallVector<LinearOp> linears;
@@ -41,8 +48,12 @@ struct TernEliminateMultipliesPass
     for (LinearOp op : linears)
       if (applies(op)) {
         ImplicitLocOpBuilder b(op.getLoc(), op);
-        Value y = group ? multiply::buildLookupTable(b, op, group)
-                        : multiply::buildAddSub(b, op);
+        // Adder trees unroll small layers only; larger ones use add/sub.
+        Value y = group       ? multiply::buildLookupTable(b, op, group)
+                  : adderTree ? multiply::buildAdderTree(b, op, kMaxUnrolled)
+                              : Value();
+        if (!y)
+          y = multiply::buildAddSub(b, op);
         if (!y)
           continue;
         op.getResult().replaceAllUsesWith(y);

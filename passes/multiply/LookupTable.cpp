@@ -22,28 +22,6 @@ using namespace mlir;
 using namespace mlir::tern;
 using namespace mlir::tern::multiply;
 
-/// The bytes of a constant (dense or resource), or nullopt.
-static std::optional<std::vector<uint8_t>> constantBytes(Value value) {
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return std::nullopt;
-  ArrayRef<char> raw;
-  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
-    if (dense.isSplat())
-      return std::nullopt;
-    raw = dense.getRawData();
-  } else if (auto resource =
-                 dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    raw = blob->getData();
-  } else {
-    return std::nullopt;
-  }
-  return std::vector<uint8_t>(raw.begin(), raw.end());
-}
-
 Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
                                  int64_t g) {
   MLIRContext *ctx = b.getContext();

@@ -34,6 +34,28 @@ Value multiply::plainBytes(ImplicitLocOpBuilder &b, Value packed) {
   return nullptr;
 }
 
+/// The bytes of a constant (dense or resource), or nullopt.
+std::optional<std::vector<uint8_t>> multiply::constantBytes(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  ArrayRef<char> raw;
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    if (dense.isSplat())
+      return std::nullopt;
+    raw = dense.getRawData();
+  } else if (auto resource =
+                 dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    raw = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  return std::vector<uint8_t>(raw.begin(), raw.end());
+}
+
 Value multiply::scaleOutputs(ImplicitLocOpBuilder &b, LinearOp op,
                              ValueRange totals, ArrayRef<AffineMap> totalMaps,
                              TotalFn total) {

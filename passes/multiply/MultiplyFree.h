@@ -13,6 +13,9 @@
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <optional>
+#include <vector>
+
 namespace mlir::tern::multiply {
 
 Value intConstant(ImplicitLocOpBuilder &b, Type type, int64_t value);
@@ -21,6 +24,9 @@ Value zeros(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape, Type type);
 /// The packed bytes as a plain i8 constant (the encoding only describes
 /// them), or null when the weights are not a constant.
 Value plainBytes(ImplicitLocOpBuilder &b, Value packed);
+
+/// The bytes of a constant (dense, not splat, or resource), or nullopt.
+std::optional<std::vector<uint8_t>> constantBytes(Value value);
 
 /// Computes one output's exact i32 sum from scalars read at (m, n).
 using TotalFn = function_ref<Value(ImplicitLocOpBuilder &, ValueRange)>;
@@ -37,6 +43,8 @@ Value scaleOutputs(ImplicitLocOpBuilder &b, LinearOp op, ValueRange inputs,
 /// f32 result, or null when it does not apply.
 Value buildAddSub(ImplicitLocOpBuilder &b, LinearOp op);
 Value buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op, int64_t group);
+/// Only for layers of at most `maxWeights` weights (N * K).
+Value buildAdderTree(ImplicitLocOpBuilder &b, LinearOp op, int64_t maxWeights);
 
 } // namespace mlir::tern::multiply
 

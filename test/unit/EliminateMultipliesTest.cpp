@@ -2,7 +2,8 @@
 //--===//
 //
 // tern-eliminate-multiplies must not change a single bit: for every
-// strategy (add/sub, lookup tables over 2, 3 and 5 activations), on random
+// strategy (add/sub, lookup tables over 2, 3 and 5 activations, constant
+// adder trees), on random
 // shapes (odd K, K not a multiple of the packing width or table group),
 // random ternary or binary weights and random activations, its output
 // equals the reference lowering's exactly.
@@ -122,7 +123,8 @@ std::vector<Case> allCases() {
   std::vector<Case> cases;
   std::vector<std::tuple<int64_t, int64_t, int64_t>> shapes = {
       {1, 1, 1}, {3, 5, 4}, {2, 17, 9}, {4, 64, 3}};
-  for (std::string strategy : {"addsub", "lut=2", "lut=3", "lut=5"})
+  for (std::string strategy :
+       {"addsub", "lut=2", "lut=3", "lut=5", "adder-tree"})
     for (bool bipolar : {false, true})
       for (bool perChannel : {false, true})
         for (bool perToken : {true, false})

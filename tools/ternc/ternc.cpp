@@ -99,8 +99,9 @@ static cl::opt<std::string>
 static cl::opt<std::string> multiplyElimination(
     "eliminate-multiplies",
     cl::desc("How ternary/binary products lose their multiplies: addsub "
-             "(default), lut=G (tables over G = 2..5 activations), or none "
-             "(the reference's multiply-accumulate)"),
+             "(default), lut=G (tables over G = 2..5 activations), "
+             "adder-tree (weights baked into the code), or none (the "
+             "reference's multiply-accumulate)"),
     cl::init("addsub"), cl::cat(category));
 static cl::opt<bool>
     report("report",

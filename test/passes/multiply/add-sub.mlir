@@ -1,6 +1,6 @@
 // RUN: tern-opt %s --split-input-file --tern-eliminate-multiplies | FileCheck %s
 // RUN: not tern-opt %s --tern-eliminate-multiplies="strategy=muls" 2>&1 | FileCheck %s --check-prefix=STRATEGY
-// STRATEGY: error: multiply-elimination strategy 'muls' is not available (addsub, lut, lut=G with G in 2..5)
+// STRATEGY: error: multiply-elimination strategy 'muls' is not available (addsub, lut, lut=G with G in 2..5, adder-tree)
 // RUN: not tern-opt %s --tern-eliminate-multiplies="strategy=lut=7" 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: lookup-table group '7' is not 2 to 5
 
