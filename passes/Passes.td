@@ -116,9 +116,10 @@ def TernEliminateMultiplies
 
     `strategy=lut=G` (T-MAC, bitnet.cpp TL): per row and group of G
     activations, a table of the group's dot product with every weight
-    pattern (3^G for trits, 2^G for bipolar) is built with additions; each
-    output then adds one table entry per group, indexed by its weights'
-    pattern (one byte per group, fixed at compile time).
+    pattern (3^G for trits, 2^G for bipolar; mirror symmetry stores half,
+    since negating a pattern negates its sum) is built with additions; each
+    output then adds (or subtracts) one table entry per group, indexed by
+    its weights' pattern (one byte per group, fixed at compile time).
 
     `strategy=adder-tree` (for HLS and small layers): the weights are baked
     into the code, each output a balanced tree of additions over the

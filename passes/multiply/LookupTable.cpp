@@ -8,6 +8,11 @@
 // compile time, one byte per group). Tables cost entries * g additions per
 // row and group; they pay off when many outputs share them.
 //
+// Mirror symmetry halves the tables: negating every weight of a pattern p
+// gives pattern entries - 1 - p, whose sum is -T[p]. Only patterns below
+// half are stored; a pattern byte holds the stored index and, in its top
+// bit, whether to negate the entry.
+//
 //===----------------------------------------------------------------------===//
 #include "passes/multiply/MultiplyFree.h"
 
@@ -40,6 +45,10 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
   int64_t base = trit ? 3 : 2, groups = (k + g - 1) / g, entries = 1;
   for (int64_t j = 0; j < g; ++j)
     entries *= base;
+  // Stored patterns: 0 .. half - 1 (for trits the middle pattern, all
+  // zeros, is its own mirror and is stored).
+  int64_t half = (entries + 1) / 2;
+  constexpr int64_t kNegate = 0x80;
   std::vector<int8_t> row(k), patterns(n * groups);
   for (int64_t r = 0; r < n; ++r) {
     if (tern_unpack_row(toRuntime(layout.getKind()),
@@ -53,12 +62,15 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
         int64_t w = c < k ? row[c] : (trit ? 0 : 1);
         index = index * base + (trit ? w + 1 : (w > 0 ? 1 : 0));
       }
-      patterns[r * groups + i] = static_cast<int8_t>(index);
+      // The mirror of a pattern in the upper half is in the lower half.
+      int64_t mirrored = entries - 1 - index;
+      patterns[r * groups + i] =
+          static_cast<int8_t>(index < half ? index : (kNegate | mirrored));
     }
   }
   // digits[p][j]: the weight value digit j of pattern p stands for.
-  std::vector<int8_t> digits(entries * g);
-  for (int64_t p = 0; p < entries; ++p)
+  std::vector<int8_t> digits(half * g);
+  for (int64_t p = 0; p < half; ++p)
     for (int64_t j = g - 1, rest = p; j >= 0; --j, rest /= base)
       digits[p * g + j] =
           static_cast<int8_t>(trit ? rest % base - 1 : (rest % base ? 1 : -1));
@@ -69,7 +81,7 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
         b, DenseElementsAttr::get(RankedTensorType::get(shape, i8), values)));
   };
   Value patternTable = constant({n, groups}, patterns);
-  Value digitTable = constant({entries, g}, digits);
+  Value digitTable = constant({half, g}, digits);
   // x padded with zero columns to groups * g.
   Value x = op.getInput();
   if (groups * g != k) {
@@ -87,8 +99,8 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
   // subtraction.
   Value table =
       linalg::GenericOp::create(
-          b, TypeRange{RankedTensorType::get({m, groups, entries}, i32)},
-          ValueRange{x, digitTable}, zeros(b, {m, groups, entries}, i32),
+          b, TypeRange{RankedTensorType::get({m, groups, half}, i32)},
+          ValueRange{x, digitTable}, zeros(b, {m, groups, half}, i32),
           ArrayRef<AffineMap>{
               AffineMap::get(4, 0, {d(0), d(1) * g + d(3)}, ctx),
               AffineMap::get(4, 0, {d(2), d(3)}, ctx),
@@ -114,7 +126,8 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
           })
           .getResult(0);
 
-  // acc[m, n] = sum_i table[m, i, pattern[n, i]]: one lookup per group.
+  // acc[m, n] = sum_i ±table[m, i, pattern[n, i] & 0x7f]: one lookup per
+  // group, negated when the pattern's top bit says so.
   Value acc =
       linalg::GenericOp::create(
           b, TypeRange{RankedTensorType::get({m, n}, i32)}, patternTable,
@@ -124,13 +137,24 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
           ArrayRef<utils::IteratorType>{parallel, parallel, reduction},
           [&](OpBuilder &nested, Location loc, ValueRange args) {
             ImplicitLocOpBuilder body(loc, nested);
-            Value pattern = arith::IndexCastUIOp::create(
-                body, body.getIndexType(),
-                arith::ExtUIOp::create(body, i32, args[0]));
-            Value entry = tensor::ExtractOp::create(
+            Value byte = arith::ExtUIOp::create(body, i32, args[0]);
+            Value stored = arith::AndIOp::create(
+                body, byte, intConstant(body, i32, kNegate - 1));
+            Value negate = arith::CmpIOp::create(
+                body, arith::CmpIPredicate::ne,
+                arith::AndIOp::create(body, byte,
+                                      intConstant(body, i32, kNegate)),
+                intConstant(body, i32, 0));
+            Value pattern =
+                arith::IndexCastUIOp::create(body, body.getIndexType(), stored);
+            Value value = tensor::ExtractOp::create(
                 body, table,
                 ValueRange{linalg::IndexOp::create(body, 0),
                            linalg::IndexOp::create(body, 2), pattern});
+            Value entry = arith::SelectOp::create(
+                body, negate,
+                arith::SubIOp::create(body, intConstant(body, i32, 0), value),
+                value);
             linalg::YieldOp::create(
                 body, Value(arith::AddIOp::create(body, args[1], entry)));
           })
