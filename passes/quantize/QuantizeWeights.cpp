@@ -45,25 +45,31 @@ struct TernQuantizeWeightsPass
     if (!choices)
       return signalPassFailure();
 
-    // Layers in program order: matrix products and convolutions.
-    SmallVector<std::pair<linalg::GenericOp, unsigned>> layers;
+    // Layers in program order: matrix products and convolutions, matched
+    // once (a product's weight layout decides how it is read).
+    struct Layer {
+      linalg::GenericOp op;
+      unsigned weightOperand;
+      std::optional<MatrixProduct> product; // none: a convolution
+    };
+    SmallVector<Layer> layers;
     module.walk([&](linalg::GenericOp op) {
       if (auto product = matchMatrixProduct(op)) {
         if (readFloatConstant(op.getDpsInputs()[product->weightOperand]))
-          layers.push_back({op, product->weightOperand});
+          layers.push_back({op, product->weightOperand, product});
       } else if (auto conv = matchChannelProduct(op)) {
         if (readFloatConstant(op.getDpsInputs()[conv->weightOperand]))
-          layers.push_back({op, conv->weightOperand});
+          layers.push_back({op, conv->weightOperand, std::nullopt});
       }
     });
     for (auto [index, layer] : llvm::enumerate(layers)) {
-      std::string name = layerName(layer.first);
+      std::string name = layerName(layer.op);
       bool firstOrLast = index == 0 || index + 1 == layers.size();
       LayerChoice choice = choices->choose(name);
       if ((keepFirstLast && firstOrLast) || !choice.method)
         continue;
       if (!recipe.empty())
-        layer.first->setAttr(
+        layer.op->setAttr(
             kActivationsAttr,
             StringAttr::get(&getContext(), !choice.activations ? "float"
                                            : choice.activations->getKind() ==
@@ -71,10 +77,9 @@ struct TernQuantizeWeightsPass
                                                ? "per_tensor"
                                                : "per_token"));
       LogicalResult done =
-          matchMatrixProduct(layer.first)
-              ? quantize(*matchMatrixProduct(layer.first), *choice.method,
-                         choice.weights, name)
-              : quantizeChannels(layer.first, layer.second, *choice.method,
+          layer.product
+              ? quantize(*layer.product, *choice.method, choice.weights, name)
+              : quantizeChannels(layer.op, layer.weightOperand, *choice.method,
                                  choice.weights, name);
       if (failed(done))
         return signalPassFailure();
@@ -136,35 +141,28 @@ struct TernQuantizeWeightsPass
     if (n == 0 || type.getNumElements() == 0)
       return success(); // nothing to quantize
     int64_t k = type.getNumElements() / n;
-    std::vector<float> rows = *readFloatConstant(weight);
-    FailureOr<Rows> q = quantizeRows(op, rows, n, k, method, g);
-    if (failed(q))
-      return failure();
     OpBuilder b(op);
-    Value dequantized = buildDequantizedWeights(
-        b, op.getLoc(), q->values, n, k,
-        getQuantizedElementType(op.getContext(), q->method), q->scales, g,
-        name);
+    FailureOr<Value> dequantized =
+        quantizeRows(b, op, *readFloatConstant(weight), n, k, method, g, name);
+    if (failed(dequantized))
+      return failure();
     ReassociationIndices rest;
     for (int64_t i = 1; i < type.getRank(); ++i)
       rest.push_back(i);
     Value reshaped = tensor::ExpandShapeOp::create(
-        b, op.getLoc(), type, dequantized,
+        b, op.getLoc(), type, *dequantized,
         ArrayRef<ReassociationIndices>{{0}, rest});
     op->setOperand(operand, reshaped);
     return success();
   }
 
-  struct Rows : QuantizedMatrix {
-    QuantMethod method; // the one used: exact for exactly ternary weights
-    bool exact;
-  };
-
-  /// Quantizes [N, K] rows; exactly ternary weights stay lossless whatever
-  /// the ternary method, and `exact` refuses weights that are not.
-  FailureOr<Rows> quantizeRows(Operation *op, ArrayRef<float> rows, int64_t n,
-                               int64_t k, QuantMethod method,
-                               GranularityAttr g) {
+  /// Quantizes [N, K] rows and returns their packed, dequantized form.
+  /// Exactly ternary weights stay lossless whatever the ternary method, and
+  /// `exact` refuses weights that are not.
+  FailureOr<Value> quantizeRows(OpBuilder &b, Operation *op,
+                                ArrayRef<float> rows, int64_t n, int64_t k,
+                                QuantMethod method, GranularityAttr g,
+                                StringRef name) {
     if (g.getKind() == GranularityKind::Group && k % g.getGroupSize())
       return op->emitError()
              << "K = " << k << " is not a multiple of the group size "
@@ -176,14 +174,14 @@ struct TernQuantizeWeightsPass
     if (exact && getQuantizedElementType(op->getContext(), method) ==
                      TritType::get(op->getContext()))
       method = QuantMethod::Exact;
-    Rows result;
-    static_cast<QuantizedMatrix &>(result) =
-        quantizeMatrix(rows, n, k, method, g);
-    result.method = method;
-    result.exact = exact;
-    return result;
+    QuantizedMatrix q = quantizeMatrix(rows, n, k, method, g);
+    return buildDequantizedWeights(
+        b, op->getLoc(), q.values, n, k,
+        getQuantizedElementType(op->getContext(), method), q.scales, g, name);
   }
 
+  /// A matrix product's weight, as [K, N] or [N, K], is quantized as N rows
+  /// of K; the product then reads it through an (n, k) map.
   LogicalResult quantize(const MatrixProduct &product, QuantMethod method,
                          GranularityAttr g, StringRef name) {
     linalg::GenericOp op = product.op;
@@ -194,23 +192,18 @@ struct TernQuantizeWeightsPass
     int64_t k = product.weightIsNK ? shape[1] : shape[0];
     if (n == 0 || k == 0)
       return success(); // nothing to quantize
-    // The weights as [N, K] rows, one row per output channel.
     std::vector<float> values = *readFloatConstant(weight);
     std::vector<float> rows(values.size());
     for (int64_t r = 0; r < n; ++r)
       for (int64_t c = 0; c < k; ++c)
         rows[r * k + c] =
             product.weightIsNK ? values[r * k + c] : values[c * n + r];
-    FailureOr<Rows> q = quantizeRows(op, rows, n, k, method, g);
-    if (failed(q))
-      return failure();
-
     OpBuilder b(op);
-    Value dequantized = buildDequantizedWeights(
-        b, op.getLoc(), q->values, n, k,
-        getQuantizedElementType(op.getContext(), q->method), q->scales, g,
-        name);
-    op->setOperand(product.weightOperand, dequantized);
+    FailureOr<Value> dequantized =
+        quantizeRows(b, op, rows, n, k, method, g, name);
+    if (failed(dequantized))
+      return failure();
+    op->setOperand(product.weightOperand, *dequantized);
     if (!product.weightIsNK) {
       SmallVector<AffineMap> maps = op.getIndexingMapsArray();
       AffineMap old = maps[product.weightOperand];

@@ -53,14 +53,19 @@ Value rowMeanAbs(ImplicitLocOpBuilder &b, Value rows) {
                      });
 }
 
-/// BitNet b1.58: s = max(mean|W|, 1e-5), W' = clamp(round(W / s), -1, 1).
-std::pair<Value, Value> quantizeAbsMean(ImplicitLocOpBuilder &b, Value rows) {
-  Value scales = mapElements(
+/// s = max(mean|W|, 1e-5) per row, as f32 (absmean and binary).
+Value absMeanScales(ImplicitLocOpBuilder &b, Value rows) {
+  return mapElements(
       b, {rowMeanAbs(b, rows)}, b.getF32Type(), [](auto &b, ValueRange s) {
         Value clamped = arith::MaximumFOp::create(b, s[0],
                                                   constantF64(b, kMinScale));
         return Value(arith::TruncFOp::create(b, b.getF32Type(), clamped));
       });
+}
+
+/// BitNet b1.58: s = max(mean|W|, 1e-5), W' = clamp(round(W / s), -1, 1).
+std::pair<Value, Value> quantizeAbsMean(ImplicitLocOpBuilder &b, Value rows) {
+  Value scales = absMeanScales(b, rows);
   Value values = mapRows(b, rows, {scales}, b.getI8Type(),
                          [](auto &b, ValueRange s) {
                            Value ratio = arith::DivFOp::create(b, s[0], s[1]);
@@ -142,12 +147,7 @@ std::pair<Value, Value> quantizeAbsMax(ImplicitLocOpBuilder &b, Value rows,
 
 /// Scaled sign: s = max(mean|W|, 1e-5), W' = +1 where W >= 0, else -1.
 std::pair<Value, Value> quantizeBinary(ImplicitLocOpBuilder &b, Value rows) {
-  Value scales = mapElements(
-      b, {rowMeanAbs(b, rows)}, b.getF32Type(), [](auto &b, ValueRange s) {
-        Value clamped = arith::MaximumFOp::create(b, s[0],
-                                                  constantF64(b, kMinScale));
-        return Value(arith::TruncFOp::create(b, b.getF32Type(), clamped));
-      });
+  Value scales = absMeanScales(b, rows);
   Value values = mapRows(b, rows, {}, b.getI8Type(), [](auto &b, ValueRange s) {
     Value nonNegative = arith::CmpFOp::create(b, arith::CmpFPredicate::OGE,
                                               s[0], constantF32(b, 0.0));
