@@ -31,10 +31,9 @@ std::optional<std::vector<uint8_t>> constantBytes(Value value);
 /// Computes one output's exact i32 sum from scalars read at (m, n).
 using TotalFn = function_ref<Value(ImplicitLocOpBuilder &, ValueRange)>;
 
-/// y[m, n] = float(total(m, n)) * scales of `op`: with a per-tensor weight
-/// scale, c[m] = xs[m] * ws first and one multiply per output; with
-/// per-channel scales (float * ws[n]) * xs[m]. `inputs` are read through
-/// `maps` (over (m, n)) and handed to `total`.
+/// y[m, n] = float(total(m, n)) scaled by `op`'s scales exactly as the
+/// reference lowering scales it (reference::buildScaledLinearOutput).
+/// `inputs` are read through `maps` (over (m, n)) and handed to `total`.
 Value scaleOutputs(ImplicitLocOpBuilder &b, LinearOp op, ValueRange inputs,
                    ArrayRef<AffineMap> maps, TotalFn total);
 

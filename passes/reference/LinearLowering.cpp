@@ -18,6 +18,67 @@ using namespace mlir;
 using namespace mlir::tern;
 using namespace mlir::tern::reference;
 
+/// See Patterns.h.
+Value reference::buildScaledLinearOutput(
+    ImplicitLocOpBuilder &b, Value weightScales,
+    GranularityAttr weightGranularity, Value inputScales,
+    GranularityAttr inputGranularity, int64_t n, ValueRange totals,
+    ArrayRef<AffineMap> totalMaps,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> total) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), col = getAffineDimExpr(1, ctx);
+  AffineExpr zero = getAffineConstantExpr(0, ctx);
+  auto parallel = utils::IteratorType::parallel;
+  bool perChannel = weightGranularity.getKind() == GranularityKind::PerChannel;
+  bool perToken = inputGranularity.getKind() == GranularityKind::PerToken;
+  Type f32 = b.getF32Type();
+  OpFoldResult rows = tensor::getMixedSize(b, b.getLoc(), totals[0], 0);
+  if (!perChannel) {
+    // c[m] = xs[m] * ws: one combined scale per row.
+    Value combined = emptyTensor(b, {rows}, f32);
+    inputScales =
+        linalg::GenericOp::create(
+            b, TypeRange{combined.getType()},
+            ValueRange{inputScales, weightScales}, combined,
+            ArrayRef<AffineMap>{
+                AffineMap::get(1, 0, {perToken ? m : zero}, ctx),
+                AffineMap::get(1, 0, {zero}, ctx),
+                AffineMap::get(1, 0, {m}, ctx)},
+            ArrayRef<utils::IteratorType>{parallel},
+            [](OpBuilder &nested, Location loc, ValueRange s) {
+              ImplicitLocOpBuilder body(loc, nested);
+              linalg::YieldOp::create(
+                  body, Value(arith::MulFOp::create(body, s[0], s[1])));
+            })
+            .getResult(0);
+    perToken = true;
+  }
+  SmallVector<Value> inputs(totals.begin(), totals.end());
+  SmallVector<AffineMap> maps(totalMaps.begin(), totalMaps.end());
+  inputs.push_back(inputScales);
+  maps.push_back(AffineMap::get(2, 0, {perToken ? m : zero}, ctx));
+  if (perChannel) {
+    inputs.push_back(weightScales);
+    maps.push_back(AffineMap::get(2, 0, {col}, ctx));
+  }
+  maps.push_back(AffineMap::get(2, 0, {m, col}, ctx));
+  unsigned count = totals.size();
+  Value out = emptyTensor(b, {rows, b.getIndexAttr(n)}, f32);
+  return linalg::GenericOp::create(
+             b, TypeRange{out.getType()}, inputs, out, maps,
+             ArrayRef<utils::IteratorType>{parallel, parallel},
+             [&](OpBuilder &nested, Location loc, ValueRange s) {
+               ImplicitLocOpBuilder body(loc, nested);
+               Value value = arith::SIToFPOp::create(
+                   body, f32, total(body, s.take_front(count)));
+               if (perChannel) // (float * ws[n]) * xs[m]
+                 value = arith::MulFOp::create(body, value, s[count + 1]);
+               linalg::YieldOp::create(
+                   body, Value(arith::MulFOp::create(body, value, s[count])));
+             })
+      .getResult(0);
+}
+
 namespace {
 
 /// [R, K] -> [R, K / G, G]; R may be dynamic.
@@ -32,52 +93,6 @@ Value splitColumns(ImplicitLocOpBuilder &b, Value tensor, int64_t groupSize) {
       RankedTensorType::get({type.getDimSize(0), k / groupSize, groupSize},
                             type.getElementType()),
       tensor, SmallVector<ReassociationIndices>{{0}, {1, 2}}, sizes);
-}
-
-/// y[m, n] = float(partial[m, n, 0]) * c[m] with c[m] = xs[m] * ws[0]: one
-/// multiply per output for i8 input and a per-tensor weight scale.
-Value scaleByCombined(ImplicitLocOpBuilder &b, Value partial, Value ws,
-                      Value xs, GranularityAttr inputGranularity) {
-  MLIRContext *ctx = b.getContext();
-  auto type = cast<RankedTensorType>(partial.getType());
-  SmallVector<OpFoldResult> rows = {
-      tensor::getMixedSize(b, b.getLoc(), partial, 0)};
-  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx);
-  AffineExpr zero = getAffineConstantExpr(0, ctx);
-  bool perToken = inputGranularity.getKind() == GranularityKind::PerToken;
-  Value combined = emptyTensor(b, rows, b.getF32Type());
-  combined =
-      linalg::GenericOp::create(
-          b, TypeRange{combined.getType()}, ValueRange{xs, ws},
-          ValueRange{combined},
-          ArrayRef<AffineMap>{AffineMap::get(1, 0, {perToken ? m : zero}, ctx),
-                              AffineMap::get(1, 0, {zero}, ctx),
-                              AffineMap::get(1, 0, {m}, ctx)},
-          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
-          [](OpBuilder &nested, Location loc, ValueRange s) {
-            ImplicitLocOpBuilder body(loc, nested);
-            linalg::YieldOp::create(
-                body, Value(arith::MulFOp::create(body, s[0], s[1])));
-          })
-          .getResult(0);
-  Value out = emptyTensor(b, {rows[0], b.getIndexAttr(type.getDimSize(1))},
-                          b.getF32Type());
-  return linalg::GenericOp::create(
-             b, TypeRange{out.getType()}, ValueRange{partial, combined},
-             ValueRange{out},
-             ArrayRef<AffineMap>{AffineMap::get(2, 0, {m, n, zero}, ctx),
-                                 AffineMap::get(2, 0, {m}, ctx),
-                                 AffineMap::get(2, 0, {m, n}, ctx)},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::parallel},
-             [](OpBuilder &nested, Location loc, ValueRange s) {
-               ImplicitLocOpBuilder body(loc, nested);
-               Value sum =
-                   arith::SIToFPOp::create(body, body.getF32Type(), s[0]);
-               linalg::YieldOp::create(
-                   body, Value(arith::MulFOp::create(body, sum, s[1])));
-             })
-      .getResult(0);
 }
 
 struct LinearLowering : OpConversionPattern<LinearOp> {
@@ -143,11 +158,16 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
             })
             .getResult(0);
 
-    if (intInput && wg.getKind() == GranularityKind::PerTensor) {
-      rewriter.replaceOp(op,
-                         scaleByCombined(b, partial, adaptor.getWeightScales(),
-                                         adaptor.getInputScales(),
-                                         *op.getInputGranularity()));
+    // One scale group per output: the shared scaling.
+    if (intInput && (wg.getKind() == GranularityKind::PerTensor ||
+                     wg.getKind() == GranularityKind::PerChannel)) {
+      rewriter.replaceOp(
+          op, buildScaledLinearOutput(
+                  b, adaptor.getWeightScales(), wg, adaptor.getInputScales(),
+                  *op.getInputGranularity(), weightsType.getDimSize(0), partial,
+                  {AffineMap::get(2, 0, {m, n, getAffineConstantExpr(0, ctx)},
+                                  ctx)},
+                  [](ImplicitLocOpBuilder &, ValueRange s) { return s[0]; }));
       return success();
     }
 

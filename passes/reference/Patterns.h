@@ -25,6 +25,21 @@ Value buildPack(ImplicitLocOpBuilder &b, Value values, PackedLayoutAttr layout);
 Value buildUnpack(ImplicitLocOpBuilder &b, Value bytes, PackedLayoutAttr layout,
                   int64_t k);
 
+/// The scaling of tern.linear with i8 input and one weight scale group per
+/// output (per_tensor or per_channel): y[m, n] = float(total(m, n)) times
+/// the scales. A per-tensor weight scale is first combined with each row's
+/// input scale, c[m] = xs[m] * ws, so each output takes one multiply; with
+/// per-channel scales it is (float * ws[n]) * xs[m]. `totals` are read
+/// through `totalMaps` (over (m, n); the first gives the row count) and
+/// handed to `total`, which returns the exact i32 sum. The reference and
+/// the multiply-free strategies share it, so they agree bit for bit.
+Value buildScaledLinearOutput(
+    ImplicitLocOpBuilder &b, Value weightScales,
+    GranularityAttr weightGranularity, Value inputScales,
+    GranularityAttr inputGranularity, int64_t n, ValueRange totals,
+    ArrayRef<AffineMap> totalMaps,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> total);
+
 } // namespace mlir::tern::reference
 
 #endif // TERN_PASSES_REFERENCE_PATTERNS_H
