@@ -38,16 +38,17 @@ func.func @groups(%w: tensor<4x8xf32>) -> (tensor<4x8x!tern.trit>, tensor<4x2xf3
   return %t, %s : tensor<4x8x!tern.trit>, tensor<4x2xf32>
 }
 
-// An i8 linear sums exactly in i32, then applies weight and token scales.
+// An i8 linear sums exactly in i32, then applies weight and token scales:
+// (float(sum) * ws[n]) * xs[m], in one loop nest.
 // CHECK-LABEL: func.func @linear_int8
 // CHECK-NOT: tern.
 // CHECK: linalg.generic
 // CHECK: arith.extsi {{.*}} : i8 to i32
 // CHECK: arith.muli {{.*}} : i32
-// CHECK: linalg.generic
-// CHECK: arith.sitofp {{.*}} : i32 to f32
-// CHECK: linalg.generic
-// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %arg1, %arg3 : tensor<?x4x1xi32>, tensor<?xf32>, tensor<4xf32>)
+// CHECK: %[[SUM:.*]] = arith.sitofp {{.*}} : i32 to f32
+// CHECK: %[[WS:.*]] = arith.mulf %[[SUM]], %{{.*}} : f32
+// CHECK: arith.mulf %[[WS]], %{{.*}} : f32
 func.func @linear_int8(%x: tensor<?x8xi8>, %xs: tensor<?xf32>,
                        %p: tensor<4x2xi8, #tern.packed<offset2, !tern.trit, per_channel>>,
                        %s: tensor<4xf32>) -> tensor<?x4xf32> {
