@@ -187,12 +187,15 @@ LogicalResult importConv(NodeContext &n) {
   return success();
 }
 
-/// Pools `x` (already padded) over windows: out[n, c, o...] = combine over
-/// k... of x[n, c, o*s + k*d].
-Value pool(OpBuilder &b, Location loc, Value x, const Window &w,
-           ArrayRef<int64_t> outShape, Value init,
-           function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
-  MLIRContext *context = b.getContext();
+/// The loop nest of a pooling window, loops (n, c, out..., k...): maps for
+/// x[n, c, o*s + k*d], the window operand [k...] and the output
+/// [n, c, o...], and the iterator types.
+struct PoolNest {
+  SmallVector<AffineMap> maps; // x, window, output
+  SmallVector<utils::IteratorType> iterators;
+};
+
+PoolNest poolNest(MLIRContext *context, const Window &w) {
   size_t spatial = w.kernel.size();
   unsigned loops = 2 + 2 * spatial;
   auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
@@ -204,18 +207,27 @@ Value pool(OpBuilder &b, Location loc, Value x, const Window &w,
     windowExprs.push_back(k);
     outExprs.push_back(o);
   }
+  PoolNest nest;
+  nest.maps = {AffineMap::get(loops, 0, xExprs, context),
+               AffineMap::get(loops, 0, windowExprs, context),
+               AffineMap::get(loops, 0, outExprs, context)};
+  nest.iterators.assign(2 + spatial, utils::IteratorType::parallel);
+  nest.iterators.append(spatial, utils::IteratorType::reduction);
+  return nest;
+}
+
+/// Pools `x` (already padded) over windows: out[n, c, o...] = combine over
+/// k... of x[n, c, o*s + k*d].
+Value pool(OpBuilder &b, Location loc, Value x, const Window &w,
+           ArrayRef<int64_t> outShape, Value init,
+           function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  PoolNest nest = poolNest(b.getContext(), w);
   // The window operand only gives the k loops their extent.
   Value window = build::empty(b, loc, w.kernel, getElementTypeOrSelf(x));
   Value acc = build::filled(b, loc, outShape, init);
-  SmallVector<utils::IteratorType> iterators(2 + spatial,
-                                             utils::IteratorType::parallel);
-  iterators.append(spatial, utils::IteratorType::reduction);
   return linalg::GenericOp::create(
-             b, loc, acc.getType(), ValueRange{x, window}, acc,
-             {AffineMap::get(loops, 0, xExprs, context),
-              AffineMap::get(loops, 0, windowExprs, context),
-              AffineMap::get(loops, 0, outExprs, context)},
-             iterators,
+             b, loc, acc.getType(), ValueRange{x, window}, acc, nest.maps,
+             nest.iterators,
              [&](OpBuilder &nb, Location l, ValueRange a) {
                linalg::YieldOp::create(nb, l, combine(nb, l, a[0], a[2]));
              })
@@ -229,33 +241,19 @@ std::pair<Value, Value> maxPoolWithIndices(NodeContext &n, Value x,
                                            const Window &w,
                                            ArrayRef<int64_t> outShape,
                                            Value low) {
-  MLIRContext *context = n.b.getContext();
   ArrayRef<int64_t> in = n.inputType(0).getShape();
   size_t spatial = w.kernel.size();
-  unsigned loops = 2 + 2 * spatial;
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
-  SmallVector<AffineExpr> xExprs = {d(0), d(1)}, windowExprs,
-                          outExprs = {d(0), d(1)};
-  for (size_t i = 0; i < spatial; ++i) {
-    xExprs.push_back(d(2 + i) * w.strides[i] +
-                     d(2 + spatial + i) * w.dilations[i]);
-    windowExprs.push_back(d(2 + spatial + i));
-    outExprs.push_back(d(2 + i));
-  }
+  PoolNest nest = poolNest(n.b.getContext(), w);
   Value window = build::empty(n.b, n.loc, w.kernel, getElementTypeOrSelf(x));
   Value values = build::filled(n.b, n.loc, outShape, low);
   Value indices = build::filled(n.b, n.loc, outShape,
                                 build::scalar(n.b, n.loc, n.b.getI64Type(), 0));
-  SmallVector<utils::IteratorType> iterators(2 + spatial,
-                                             utils::IteratorType::parallel);
-  iterators.append(spatial, utils::IteratorType::reduction);
-  AffineMap outMap = AffineMap::get(loops, 0, outExprs, context);
+  SmallVector<AffineMap> maps = nest.maps;
+  maps.push_back(maps.back()); // the indices share the output's map
   auto generic = linalg::GenericOp::create(
       n.b, n.loc, TypeRange{values.getType(), indices.getType()},
-      ValueRange{x, window}, ValueRange{values, indices},
-      {AffineMap::get(loops, 0, xExprs, context),
-       AffineMap::get(loops, 0, windowExprs, context), outMap, outMap},
-      iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+      ValueRange{x, window}, ValueRange{values, indices}, maps, nest.iterators,
+      [&](OpBuilder &b, Location l, ValueRange a) {
         // flat = ((n * C + c) * H + h) * W + w, with h = o*s + k*d - pad.
         Type i64 = b.getI64Type();
         auto index = [&](unsigned dim) {
