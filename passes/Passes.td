@@ -33,8 +33,7 @@ def TernQuantizeWeights : Pass<"tern-quantize-weights", "mlir::ModuleOp"> {
     `method`, one row per output channel, and replaces them by packed
     low-bit constants: `tern.dequantize(tern.unpack(packed), scales)`
     (reshaped back for a convolution). `tern-form-linear` then turns each
-    matrix product into a `tern.linear`; convolutions compute on the
-    dequantized weights.
+    matrix product and convolution into a `tern.linear`.
 
     Weights that are exactly {-s, 0, +s} in every scale group are quantized
     with `exact` whatever the method, so ternary exports stay lossless.
@@ -73,6 +72,11 @@ def TernFormLinear : Pass<"tern-form-linear", "mlir::ModuleOp"> {
     with batch dimensions of `x` collapsed into rows. Imported QONNX ternary
     weights and weights quantized by `tern-quantize-weights` both take this
     path.
+
+    A convolution with one group and static shapes becomes a `tern.linear`
+    over its patches (im2col: one row per output position, K = channels x
+    kernel), then a scatter into the output layout that adds the bias, so
+    convolutions get int8 activations and multiply elimination too.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect",
                            "mlir::tern::TernDialect"];

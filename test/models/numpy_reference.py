@@ -25,12 +25,11 @@ def _softmax(x, axis, opset):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _conv2d(x, w, b, a):
+def _padded_input(x, kh, kw, a):
+    """x padded as the Conv attributes say, and the output height/width."""
     n, c, h, wd = x.shape
-    m, cg, kh, kw = w.shape
     sh, sw = a.get("strides", [1, 1])
     dh, dw = a.get("dilations", [1, 1])
-    group = a.get("group", 1)
     pads = list(a.get("pads", [0, 0, 0, 0]))
     auto = a.get("auto_pad", b"NOTSET").decode()
     if auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -42,6 +41,41 @@ def _conv2d(x, w, b, a):
     xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
     oh = (xp.shape[2] - ((kh - 1) * dh + 1)) // sh + 1
     ow = (xp.shape[3] - ((kw - 1) * dw + 1)) // sw + 1
+    return xp, oh, ow
+
+
+def _patches(x, kh, kw, a):
+    """im2col: one row per output position (n, oh, ow), columns (c, i, j)."""
+    sh, sw = a.get("strides", [1, 1])
+    dh, dw = a.get("dilations", [1, 1])
+    xp, oh, ow = _padded_input(x, kh, kw, a)
+    n, c = x.shape[:2]
+    cols = np.zeros((n, oh, ow, c, kh, kw), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[..., i, j] = xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                                 j * dw:j * dw + sw * (ow - 1) + 1:sw].transpose(0, 2, 3, 1)
+    return cols.reshape(n * oh * ow, c * kh * kw), (n, oh, ow)
+
+
+def _quantized_conv2d(x, w, b, a, quantize):
+    """A one-group Conv the way quantized ternc computes it: a quantized
+    linear over the patches, int8 activations per output position."""
+    rows, (n, oh, ow) = _patches(x, w.shape[2], w.shape[3], a)
+    y = quantized_reference.linear(rows, w.reshape(w.shape[0], -1), *quantize)
+    y = y.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2)
+    if b is not None:
+        y = y + b.reshape(1, -1, 1, 1)
+    return y.astype(x.dtype)
+
+
+def _conv2d(x, w, b, a):
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    sh, sw = a.get("strides", [1, 1])
+    dh, dw = a.get("dilations", [1, 1])
+    group = a.get("group", 1)
+    xp, oh, ow = _padded_input(x, kh, kw, a)
     y = np.zeros((n, m, oh, ow), dtype=np.float64)
     mg = m // group
     for f in range(m):
@@ -145,10 +179,13 @@ def run(model, feeds, quantize=None):
             shape = [d if d != 0 else x[0].shape[i] for i, d in enumerate(x[1])]
             y = x[0].reshape(shape)
         elif op == "Conv":
-            w = x[1]
-            if quantize and constant_weight:  # weights only, as ternc does
-                w = quantized_reference.fake_quantize(w, *quantize)
-            y = _conv2d(x[0], w, x[2] if len(x) > 2 else None, a)
+            w, b = x[1], x[2] if len(x) > 2 else None
+            if quantize and constant_weight and a.get("group", 1) == 1:
+                y = _quantized_conv2d(x[0], w, b, a, quantize)
+            else:
+                if quantize and constant_weight:  # grouped: weights only
+                    w = quantized_reference.fake_quantize(w, *quantize)
+                y = _conv2d(x[0], w, b, a)
         elif op == "MaxPool":
             y = _maxpool2d(x[0], a)
         elif op == "BipolarQuant":

@@ -146,8 +146,11 @@ LogicalResult importConv(NodeContext &n) {
   auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
   AffineExpr dn = d(0), dm = d(1), dc = d(2 + spatial);
   int64_t cPerGroup = channels / groups, mPerGroup = filters / groups;
-  SmallVector<AffineExpr> xExprs = {dn,
-                                    dm.floorDiv(mPerGroup) * cPerGroup + dc};
+  // With one group the input channel is just c: the input does not depend
+  // on the output channel, which lets quantization lower it to a matrix
+  // product over patches (tern-form-linear).
+  SmallVector<AffineExpr> xExprs = {
+      dn, groups == 1 ? dc : dm.floorDiv(mPerGroup) * cPerGroup + dc};
   SmallVector<AffineExpr> wExprs = {dm, dc}, outExprs = {dn, dm};
   for (size_t i = 0; i < spatial; ++i) {
     AffineExpr o = d(2 + i), k = d(3 + spatial + i);
