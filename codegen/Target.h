@@ -4,8 +4,8 @@
 // folder of sources, and optionally builds it. ternc finds targets by name
 // (`--target=cpu`). A new accelerator adds one folder under codegen/ with a
 // Target subclass, a factory function, and a CMakeLists.txt calling
-// tern_add_codegen_target(); nothing else changes (see codegen/skeleton/
-// and codegen/README.md).
+// tern_add_codegen_target(); nothing else changes (codegen/README.md walks
+// through it, with codegen/cpu/ as the example).
 //
 //===----------------------------------------------------------------------===//
 #ifndef TERN_CODEGEN_TARGET_H
@@ -62,6 +62,13 @@ public:
   virtual ~Target();
   virtual llvm::StringRef name() const = 0;
   virtual llvm::StringRef description() const = 0;
+  /// How this target wants ternary and binary products computed when the
+  /// user does not say (`ternc --eliminate-multiplies`): "addsub", "lut=G"
+  /// or "adder-tree" (passes/README.md), or "" to keep the reference's
+  /// multiply-accumulate.
+  virtual std::string multiplyElimination(const TargetOptions &options) const {
+    return "addsub";
+  }
 
   /// Lowers the imported module in place, stopping after `stage` (Loops or
   /// EmitC); reports through diagnostics on failure.

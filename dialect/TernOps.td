@@ -77,9 +77,11 @@ def Tern_LinearOp : Tern_Op<"linear"> {
     each weight scale group, products are summed exactly (in i32 for i8 input,
     in f32 otherwise); each group sum is multiplied by its weight scale and
     the groups are summed in f32; the total is multiplied by the input's scale.
-    With i8 input and a per_tensor weight scale, the scales are combined
-    first, `c[m] = xs[m] * ws`, and each output is `float(sum) * c[m]`: one
-    multiply per output.
+    With i8 input, whenever one side has a single scale the scales are
+    combined first (`c[m] = xs[m] * ws` for a per_tensor weight scale,
+    `c[n] = xs * ws[n]` for per_channel weights and a per_tensor input) and
+    each output is `float(sum) * c`: one multiply per output. Per-token by
+    per-channel outputs are `(float(sum) * ws[n]) * xs[m]`.
 
     ```mlir
     %y = tern.linear %xq scaled by %xs per_token, %w scaled by %ws per_channel

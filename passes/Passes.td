@@ -155,9 +155,12 @@ def TernOpCensus : Pass<"tern-op-census", "mlir::ModuleOp"> {
       float and integer multiplies and adds (by width), other element ops
       (compares, selects, shifts, conversions, math functions), table
       lookups (tensor.extract in a body), bytes of constant weights read,
-    and an energy estimate from Horowitz's 45 nm figures (see
+    and energy estimates at 45 nm (Horowitz, ISSCC 2014) and 7 nm (BitNet,
+    2023, Table 2), the figures the BitNet papers use (see
     passes/census/EnergyTable.h). Index arithmetic is addressing and is not
-    counted. The report goes to stdout, or to `output` as JSON.
+    counted. A layer's activation quantization is its own row,
+    `<layer>/activations` (named so by `tern-quantize-activations`). The
+    report goes to stdout, or to `output` as JSON.
   }];
   let options = [
     Option<"output", "output", "std::string", /*default=*/"\"\"",

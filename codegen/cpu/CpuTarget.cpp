@@ -48,6 +48,11 @@ public:
   StringRef description() const override {
     return "C++ for the host CPU, built with the system compiler";
   }
+  /// The scalar loops compile add/sub over the packed codes well; tables
+  /// pay off once code is vectorized (vpshufb), which is per-ISA work.
+  std::string multiplyElimination(const TargetOptions &) const override {
+    return "addsub";
+  }
 
   LogicalResult lower(ModuleOp module, EmitKind stage,
                       const TargetOptions &options) override {

@@ -26,7 +26,7 @@ namespace {
 struct Counts {
   int64_t floatMuls = 0, floatAdds = 0, intMuls = 0, intAdds = 0;
   int64_t otherOps = 0, lookups = 0, weightBytes = 0;
-  double picojoules = 0;
+  double picojoules45nm = 0, picojoules7nm = 0;
 
   void add(const Counts &o) {
     floatMuls += o.floatMuls;
@@ -36,7 +36,8 @@ struct Counts {
     otherOps += o.otherOps;
     lookups += o.lookups;
     weightBytes += o.weightBytes;
-    picojoules += o.picojoules;
+    picojoules45nm += o.picojoules45nm;
+    picojoules7nm += o.picojoules7nm;
   }
 };
 
@@ -56,22 +57,23 @@ void countOp(Operation &op, int64_t times, Counts &c) {
   if (type && type.isIndex())
     return; // addressing
   unsigned bits = type ? widthOf(type) : 32;
-  if (isa<arith::MulFOp, arith::DivFOp>(op)) {
-    c.floatMuls += times;
-    c.picojoules += times * energy45nm::floatMul(bits);
-  } else if (isa<arith::AddFOp, arith::SubFOp>(op)) {
-    c.floatAdds += times;
-    c.picojoules += times * energy45nm::floatAdd(bits);
-  } else if (isa<arith::MulIOp, arith::DivSIOp, arith::DivUIOp, arith::RemSIOp,
-                 arith::RemUIOp>(op)) {
-    c.intMuls += times;
-    c.picojoules += times * energy45nm::intMul(bits);
-  } else if (isa<arith::AddIOp, arith::SubIOp>(op)) {
-    c.intAdds += times;
-    c.picojoules += times * energy45nm::intAdd(bits);
-  } else {
+  auto charge = [&](int64_t &count,
+                    double (EnergyTable::*energy)(unsigned) const) {
+    count += times;
+    c.picojoules45nm += times * (kEnergy45nm.*energy)(bits);
+    c.picojoules7nm += times * (kEnergy7nm.*energy)(bits);
+  };
+  if (isa<arith::MulFOp, arith::DivFOp>(op))
+    charge(c.floatMuls, &EnergyTable::floatMul);
+  else if (isa<arith::AddFOp, arith::SubFOp>(op))
+    charge(c.floatAdds, &EnergyTable::floatAdd);
+  else if (isa<arith::MulIOp, arith::DivSIOp, arith::DivUIOp, arith::RemSIOp,
+               arith::RemUIOp>(op))
+    charge(c.intMuls, &EnergyTable::intMul);
+  else if (isa<arith::AddIOp, arith::SubIOp>(op))
+    charge(c.intAdds, &EnergyTable::intAdd);
+  else
     c.otherOps += times;
-  }
 }
 
 std::string layerOf(Operation *op) {
@@ -119,17 +121,19 @@ struct TernOpCensusPass : tern::impl::TernOpCensusBase<TernOpCensusPass> {
                         std::map<std::string, Counts> &layers,
                         const std::vector<std::string> &order,
                         const Counts &total) {
-    os << "tern op census (energy: Horowitz, ISSCC 2014, 45 nm)\n";
-    os << llvm::format("%-36s %12s %12s %12s %12s %12s %10s %10s %12s\n",
+    os << "tern op census (energy per op: 45 nm Horowitz ISSCC 2014, 7 nm "
+          "BitNet 2023 Table 2; passes/census/EnergyTable.h)\n";
+    os << llvm::format("%-36s %12s %12s %12s %12s %12s %10s %10s %12s %12s\n",
                        "layer", "float mul", "float add", "int mul", "int add",
-                       "other", "lookups", "weight B", "energy nJ");
+                       "other", "lookups", "weight B", "nJ 45nm", "nJ 7nm");
     auto row = [&](StringRef name, const Counts &c) {
-      os << llvm::format(
-          "%-36s %12lld %12lld %12lld %12lld %12lld %10lld %10lld %12.3f\n",
-          name.str().c_str(), (long long)c.floatMuls, (long long)c.floatAdds,
-          (long long)c.intMuls, (long long)c.intAdds, (long long)c.otherOps,
-          (long long)c.lookups, (long long)c.weightBytes,
-          c.picojoules / 1000.0);
+      os << llvm::format("%-36s %12lld %12lld %12lld %12lld %12lld %10lld "
+                         "%10lld %12.3f %12.3f\n",
+                         name.str().c_str(), (long long)c.floatMuls,
+                         (long long)c.floatAdds, (long long)c.intMuls,
+                         (long long)c.intAdds, (long long)c.otherOps,
+                         (long long)c.lookups, (long long)c.weightBytes,
+                         c.picojoules45nm / 1000.0, c.picojoules7nm / 1000.0);
     };
     for (const std::string &name : order)
       row(name, layers[name]);
@@ -140,11 +144,15 @@ struct TernOpCensusPass : tern::impl::TernOpCensusBase<TernOpCensusPass> {
                           const std::vector<std::string> &order,
                           const Counts &total) {
     auto toJson = [](const Counts &c) {
-      return llvm::json::Object{
-          {"float_muls", c.floatMuls},     {"float_adds", c.floatAdds},
-          {"int_muls", c.intMuls},         {"int_adds", c.intAdds},
-          {"other_ops", c.otherOps},       {"table_lookups", c.lookups},
-          {"weight_bytes", c.weightBytes}, {"energy_pj_45nm", c.picojoules}};
+      return llvm::json::Object{{"float_muls", c.floatMuls},
+                                {"float_adds", c.floatAdds},
+                                {"int_muls", c.intMuls},
+                                {"int_adds", c.intAdds},
+                                {"other_ops", c.otherOps},
+                                {"table_lookups", c.lookups},
+                                {"weight_bytes", c.weightBytes},
+                                {"energy_pj_45nm", c.picojoules45nm},
+                                {"energy_pj_7nm", c.picojoules7nm}};
     };
     llvm::json::Array list;
     for (const std::string &name : order) {

@@ -139,7 +139,8 @@ struct TernFormLinearPass : tern::impl::TernFormLinearBase<TernFormLinearPass> {
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     AffineMap inputMap = maps[1 - conv.weightOperand],
               weightMap = maps[conv.weightOperand], outputMap = maps[2];
-    unsigned channel = cast<AffineDimExpr>(weightMap.getResult(0)).getPosition();
+    unsigned channel =
+        cast<AffineDimExpr>(weightMap.getResult(0)).getPosition();
     SmallVector<unsigned> rowDims, reducedDims;
     for (AffineExpr e : weightMap.getResults().drop_front())
       reducedDims.push_back(cast<AffineDimExpr>(e).getPosition());
@@ -148,7 +149,8 @@ struct TernFormLinearPass : tern::impl::TernFormLinearBase<TernFormLinearPass> {
         rowDims.push_back(dim);
     // The patches must not depend on the output channel (one group), and
     // the output must be indexed by the parallel dims alone.
-    if (inputMap.isFunctionOfDim(channel) || !outputMap.isProjectedPermutation() ||
+    if (inputMap.isFunctionOfDim(channel) ||
+        !outputMap.isProjectedPermutation() ||
         outputMap.getNumResults() != rowDims.size() + 1)
       return;
 
@@ -170,8 +172,7 @@ struct TernFormLinearPass : tern::impl::TernFormLinearBase<TernFormLinearPass> {
       patchShape.push_back(ranges[dim]);
       k *= ranges[dim];
     }
-    if (k != weights.getDimSize(1) ||
-        patchShape.size() != ranges.size() - 1)
+    if (k != weights.getDimSize(1) || patchShape.size() != ranges.size() - 1)
       return;
 
     OpBuilder b(op);
@@ -234,18 +235,17 @@ struct TernFormLinearPass : tern::impl::TernFormLinearBase<TernFormLinearPass> {
     outMaps.push_back(outputIndex);
     auto outType = cast<RankedTensorType>(op.getResult(0).getType());
     Value out = tensor::EmptyOp::create(b, loc, outType.getShape(), f32);
-    Value result =
-        linalg::GenericOp::create(
-            b, loc, outType, inputs, out, outMaps,
-            SmallVector<utils::IteratorType>(outLoops,
-                                             utils::IteratorType::parallel),
-            [addInit](OpBuilder &nested, Location l, ValueRange a) {
-              Value v = a[0];
-              if (addInit)
-                v = arith::AddFOp::create(nested, l, a[0], a[1]);
-              linalg::YieldOp::create(nested, l, v);
-            })
-            .getResult(0);
+    Value result = linalg::GenericOp::create(
+                       b, loc, outType, inputs, out, outMaps,
+                       SmallVector<utils::IteratorType>(
+                           outLoops, utils::IteratorType::parallel),
+                       [addInit](OpBuilder &nested, Location l, ValueRange a) {
+                         Value v = a[0];
+                         if (addInit)
+                           v = arith::AddFOp::create(nested, l, a[0], a[1]);
+                         linalg::YieldOp::create(nested, l, v);
+                       })
+                       .getResult(0);
     op.getResult(0).replaceAllUsesWith(result);
     op.erase();
   }

@@ -47,8 +47,16 @@ struct TernQuantizeActivationsPass
       auto scalesType = RankedTensorType::get(
           chosen.getScalesShape(input.getDimSize(0), input.getDimSize(1)),
           b.getF32Type());
+      // Named "<layer>/activations", so the op census reports the cost of
+      // quantizing apart from the product's.
+      Location loc = op.getLoc();
+      if (auto layer = loc->findInstanceOf<NameLoc>())
+        loc =
+            NameLoc::get(StringAttr::get(&getContext(), layer.getName().str() +
+                                                            "/activations"),
+                         loc);
       auto quantize = QuantizeActivationsOp::create(
-          b, op.getLoc(), quantizedType, scalesType, op.getInput(), chosen);
+          b, loc, quantizedType, scalesType, op.getInput(), chosen);
       op.getInputMutable().assign(quantize.getResult(0));
       op.getInputScalesMutable().assign(quantize.getResult(1));
       op.setInputGranularityAttr(chosen);

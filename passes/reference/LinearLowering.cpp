@@ -33,33 +33,44 @@ Value reference::buildScaledLinearOutput(
   bool perToken = inputGranularity.getKind() == GranularityKind::PerToken;
   Type f32 = b.getF32Type();
   OpFoldResult rows = tensor::getMixedSize(b, b.getLoc(), totals[0], 0);
+  // When one side has a single scale, the two combine into one vector first
+  // (c[m] = xs[m] * ws, or c[n] = xs * ws[n]) and each output then takes
+  // one multiply. Per-token by per-channel scales differ for every output,
+  // so those outputs take two.
+  auto combine = [&](OpFoldResult size, AffineExpr xsIndex,
+                     AffineExpr wsIndex) {
+    Value combined = emptyTensor(b, {size}, f32);
+    return linalg::GenericOp::create(
+               b, TypeRange{combined.getType()},
+               ValueRange{inputScales, weightScales}, combined,
+               ArrayRef<AffineMap>{AffineMap::get(1, 0, {xsIndex}, ctx),
+                                   AffineMap::get(1, 0, {wsIndex}, ctx),
+                                   AffineMap::get(1, 0, {m}, ctx)},
+               ArrayRef<utils::IteratorType>{parallel},
+               [](OpBuilder &nested, Location loc, ValueRange s) {
+                 ImplicitLocOpBuilder body(loc, nested);
+                 linalg::YieldOp::create(
+                     body, Value(arith::MulFOp::create(body, s[0], s[1])));
+               })
+        .getResult(0);
+  };
   if (!perChannel) {
-    // c[m] = xs[m] * ws: one combined scale per row.
-    Value combined = emptyTensor(b, {rows}, f32);
-    inputScales =
-        linalg::GenericOp::create(
-            b, TypeRange{combined.getType()},
-            ValueRange{inputScales, weightScales}, combined,
-            ArrayRef<AffineMap>{
-                AffineMap::get(1, 0, {perToken ? m : zero}, ctx),
-                AffineMap::get(1, 0, {zero}, ctx),
-                AffineMap::get(1, 0, {m}, ctx)},
-            ArrayRef<utils::IteratorType>{parallel},
-            [](OpBuilder &nested, Location loc, ValueRange s) {
-              ImplicitLocOpBuilder body(loc, nested);
-              linalg::YieldOp::create(
-                  body, Value(arith::MulFOp::create(body, s[0], s[1])));
-            })
-            .getResult(0);
+    inputScales = combine(rows, perToken ? m : zero, zero);
     perToken = true;
+  } else if (!perToken) {
+    weightScales = combine(b.getIndexAttr(n), zero, m);
+    inputScales = Value();
   }
+  // The per-output factors: c[m] or c[n] alone, or ws[n] then xs[m].
   SmallVector<Value> inputs(totals.begin(), totals.end());
   SmallVector<AffineMap> maps(totalMaps.begin(), totalMaps.end());
-  inputs.push_back(inputScales);
-  maps.push_back(AffineMap::get(2, 0, {perToken ? m : zero}, ctx));
   if (perChannel) {
     inputs.push_back(weightScales);
     maps.push_back(AffineMap::get(2, 0, {col}, ctx));
+  }
+  if (inputScales) {
+    inputs.push_back(inputScales);
+    maps.push_back(AffineMap::get(2, 0, {m}, ctx));
   }
   maps.push_back(AffineMap::get(2, 0, {m, col}, ctx));
   unsigned count = totals.size();
@@ -71,10 +82,9 @@ Value reference::buildScaledLinearOutput(
                ImplicitLocOpBuilder body(loc, nested);
                Value value = arith::SIToFPOp::create(
                    body, f32, total(body, s.take_front(count)));
-               if (perChannel) // (float * ws[n]) * xs[m]
-                 value = arith::MulFOp::create(body, value, s[count + 1]);
-               linalg::YieldOp::create(
-                   body, Value(arith::MulFOp::create(body, value, s[count])));
+               for (Value factor : s.slice(count, s.size() - count - 1))
+                 value = arith::MulFOp::create(body, value, factor);
+               linalg::YieldOp::create(body, value);
              })
       .getResult(0);
 }

@@ -27,11 +27,11 @@ Value buildUnpack(ImplicitLocOpBuilder &b, Value bytes, PackedLayoutAttr layout,
 
 /// The scaling of tern.linear with i8 input and one weight scale group per
 /// output (per_tensor or per_channel): y[m, n] = float(total(m, n)) times
-/// the scales. A per-tensor weight scale is first combined with each row's
-/// input scale, c[m] = xs[m] * ws, so each output takes one multiply; with
-/// per-channel scales it is (float * ws[n]) * xs[m]. `totals` are read
-/// through `totalMaps` (over (m, n); the first gives the row count) and
-/// handed to `total`, which returns the exact i32 sum. The reference and
+/// the scales. When one side has a single scale the two combine first
+/// (c[m] = xs[m] * ws, or c[n] = xs * ws[n]) so each output takes one
+/// multiply; per-token by per-channel it is (float * ws[n]) * xs[m]. `totals`
+/// are read through `totalMaps` (over (m, n); the first gives the row count)
+/// and handed to `total`, which returns the exact i32 sum. The reference and
 /// the multiply-free strategies share it, so they agree bit for bit.
 Value buildScaledLinearOutput(
     ImplicitLocOpBuilder &b, Value weightScales,

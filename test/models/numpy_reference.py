@@ -118,18 +118,27 @@ def _quant(x, scale, zero, bits, a):
     return ((q - zero) * scale).astype(x.dtype)
 
 
-def run(model, feeds, quantize=None):
+MULTIPLY_FREE = ("absmean", "twn", "binary")  # ternary and bipolar weights
+
+
+def run(model, feeds, quantize=None, products=None):
     """Evaluates `model` on `feeds` (name -> array); returns the outputs in
-    graph-output order. With quantize=(method, granularity), MatMul and Gemm
-    with constant weights compute as `ternc --quantize` does
-    (quantized_reference.py)."""
+    graph-output order. With quantize=(method, granularity), MatMul, Gemm
+    and one-group Conv with constant weights compute as `ternc --quantize`
+    does (quantized_reference.py), and each is appended to `products` (a
+    list, when given) as (layer name, rows, outputs, weight granularity,
+    whether the weights are ternary or binary): rows are tokens, or output
+    positions of a Conv. A Gemm/MatMul whose weight is a BipolarQuant of
+    constants is imported as binary weights and is listed too."""
     opset = next((o.version for o in model.opset_import
                   if o.domain in ("", "ai.onnx")), 1)
     env = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     inits = set(env)
+    bipolar = {}  # BipolarQuant outputs of constants -> their scale count
     env.update(feeds)
-    for node in model.graph.node:
+    for index, node in enumerate(model.graph.node):
         a = _attrs(node)
+        quantized = False
         x = [env[name] if name else None for name in node.input]
         op = node.op_type
         constant_weight = len(node.input) > 1 and node.input[1] in inits
@@ -138,6 +147,7 @@ def run(model, feeds, quantize=None):
             B = x[1].T if a.get("transB", 0) else x[1]
             if quantize and constant_weight and A.ndim == 2:
                 y = a.get("alpha", 1.0) * quantized_reference.linear(A, B.T, *quantize)
+                quantized = True
             else:
                 y = a.get("alpha", 1.0) * (A @ B)
             if len(x) > 2 and x[2] is not None:
@@ -146,6 +156,7 @@ def run(model, feeds, quantize=None):
         elif op == "MatMul":
             if quantize and constant_weight and x[0].ndim == 2 and x[1].ndim == 2:
                 y = quantized_reference.linear(x[0], x[1].T, *quantize)
+                quantized = True
             else:
                 y = x[0] @ x[1]
         elif op == "Add":
@@ -182,6 +193,7 @@ def run(model, feeds, quantize=None):
             w, b = x[1], x[2] if len(x) > 2 else None
             if quantize and constant_weight and a.get("group", 1) == 1:
                 y = _quantized_conv2d(x[0], w, b, a, quantize)
+                quantized = True
             else:
                 if quantize and constant_weight:  # grouped: weights only
                     w = quantized_reference.fake_quantize(w, *quantize)
@@ -190,9 +202,23 @@ def run(model, feeds, quantize=None):
             y = _maxpool2d(x[0], a)
         elif op == "BipolarQuant":
             y = (np.where(x[0] >= 0, 1.0, -1.0) * x[1]).astype(x[0].dtype)
+            if all(name in inits for name in node.input):
+                bipolar[node.output[0]] = x[1].size
         elif op == "Quant":
             y = _quant(x[0], x[1], x[2], x[3], a)
         else:
             raise NotImplementedError(f"numpy reference lacks {op}")
         env[node.output[0]] = y
+        if products is not None:
+            layer = None
+            if op in ("Gemm", "MatMul") and node.input[1] in bipolar:
+                layer = ("per_tensor" if bipolar[node.input[1]] == 1
+                         else "per_channel", True)
+            elif quantized:
+                layer = (quantize[1], quantize[0] in MULTIPLY_FREE)
+            if layer:
+                # ternc names an unnamed node "#index Op".
+                channels = y.shape[1] if op == "Conv" else y.shape[-1]
+                products.append((node.name or f"#{index} {op}",
+                                 y.size // channels, y.size) + layer)
     return [env[o.name] for o in model.graph.output]

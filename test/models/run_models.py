@@ -7,11 +7,15 @@ atol 1e-5.
 
 Each model is also compiled with `--quantize` for every method (per tensor,
 and absmean per channel) and checked against quantized_reference.py, the
-same quantization written in numpy.
+same quantization written in numpy. Its op census (`--report=FILE`) must
+show, in every quantized layer, no integer multiplies after multiply
+elimination (ternary and binary methods) and exactly one float multiply per
+output plus one per combined scale (see census_problem).
 
 Usage: run_models.py --ternc build/bin/ternc --models DIR [--work DIR]
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -39,9 +43,11 @@ def run_model(path, args, inputs=None, expected=None, quantize=None):
     out = os.path.join(args.work, name + ("-" + "-".join(quantize) if quantize else ""))
     shutil.rmtree(out, ignore_errors=True)
     command = [args.ternc, path, "-o", out, "--emit=exe", "--name", name]
+    census = os.path.join(out + "-census.json")
     if quantize:
         command += ["--quantize=" + quantize[0],
-                    "--weight-granularity=" + quantize[1]]
+                    "--weight-granularity=" + quantize[1],
+                    "--report=" + census]
     feeds = {}
     rng = np.random.default_rng(1234)
     for index, info in enumerate(graph_inputs(model)):
@@ -63,14 +69,41 @@ def run_model(path, args, inputs=None, expected=None, quantize=None):
                          capture_output=True, text=True)
     if ran.returncode:
         return "executable failed: " + ran.stderr.strip()
+    products = []
     if expected is None:
-        expected = numpy_reference.run(model, feeds, quantize=quantize)
+        expected = numpy_reference.run(model, feeds, quantize=quantize,
+                                       products=products)
     for k, want in enumerate(expected):
         got = np.load(os.path.join(out, f"output_{k}.npy"))
         if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4,
                                                       atol=1e-5):
             return (f"output {k} differs: shape {got.shape} vs {want.shape}, "
                     f"max abs error {np.max(np.abs(got - want)) if got.shape == want.shape else 'n/a'}")
+    if quantize:
+        return census_problem(census, products)
+    return None
+
+
+def census_problem(path, products):
+    """Checks each quantized layer's multiplies in the census: none on
+    integers when the method's products are multiply-free, and in float one
+    per output (by its combined scale) plus the combining itself: one per
+    row for a per-tensor weight scale (c[m] = xs[m] * ws), one per output
+    when per-channel weight scales meet per-token activation scales."""
+    with open(path) as f:
+        layers = {entry["layer"]: entry for entry in json.load(f)["layers"]}
+    if not products:
+        return "no quantized layer was found in the model"
+    for name, rows, outputs, granularity, multiply_free in products:
+        layer = layers.get(name)
+        if layer is None:
+            return f"census lacks layer '{name}'"
+        if multiply_free and layer["int_muls"]:
+            return f"census: '{name}' keeps {layer['int_muls']} integer multiplies"
+        combined = rows if granularity == "per_tensor" else outputs
+        if layer["float_muls"] != outputs + combined:
+            return (f"census: '{name}' has {layer['float_muls']} float multiplies, "
+                    f"expected {outputs} outputs + {combined} combined scales")
     return None
 
 

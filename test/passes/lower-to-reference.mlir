@@ -45,16 +45,34 @@ func.func @groups(%w: tensor<4x8xf32>) -> (tensor<4x8x!tern.trit>, tensor<4x2xf3
 // CHECK: linalg.generic
 // CHECK: arith.extsi {{.*}} : i8 to i32
 // CHECK: arith.muli {{.*}} : i32
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %arg1, %arg3 : tensor<?x4x1xi32>, tensor<?xf32>, tensor<4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %arg3, %arg1 : tensor<?x4x1xi32>, tensor<4xf32>, tensor<?xf32>)
 // CHECK: %[[SUM:.*]] = arith.sitofp {{.*}} : i32 to f32
 // CHECK: %[[WS:.*]] = arith.mulf %[[SUM]], %{{.*}} : f32
 // CHECK: arith.mulf %[[WS]], %{{.*}} : f32
+// CHECK-NEXT: linalg.yield
 func.func @linear_int8(%x: tensor<?x8xi8>, %xs: tensor<?xf32>,
                        %p: tensor<4x2xi8, #tern.packed<offset2, !tern.trit, per_channel>>,
                        %s: tensor<4xf32>) -> tensor<?x4xf32> {
   %y = tern.linear %x scaled by %xs per_token, %p scaled by %s per_channel
       : tensor<?x8xi8>, tensor<?xf32>, tensor<4x2xi8, #tern.packed<offset2, !tern.trit, per_channel>>, tensor<4xf32> -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
+}
+
+// One activation scale for the tensor: it combines with the channel scales
+// first (c[n] = xs * ws[n], N multiplies), so each output takes one.
+// CHECK-LABEL: func.func @linear_int8_per_tensor
+// CHECK: %[[C:.*]] = linalg.generic {{.*}} ins(%arg1, %arg3 : tensor<1xf32>, tensor<4xf32>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[C]] : tensor<2x4x1xi32>, tensor<4xf32>)
+// CHECK: %[[SUM:.*]] = arith.sitofp {{.*}} : i32 to f32
+// CHECK-NEXT: arith.mulf %[[SUM]], %{{.*}} : f32
+// CHECK-NEXT: linalg.yield
+func.func @linear_int8_per_tensor(%x: tensor<2x8xi8>, %xs: tensor<1xf32>,
+                       %p: tensor<4x2xi8, #tern.packed<offset2, !tern.trit, per_channel>>,
+                       %s: tensor<4xf32>) -> tensor<2x4xf32> {
+  %y = tern.linear %x scaled by %xs per_tensor, %p scaled by %s per_channel
+      : tensor<2x8xi8>, tensor<1xf32>, tensor<4x2xi8, #tern.packed<offset2, !tern.trit, per_channel>>, tensor<4xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
 }
 
 // Packed constants keep their bytes and lose the encoding.

@@ -98,16 +98,18 @@ static cl::opt<std::string>
               cl::value_desc("regex"), cl::cat(category));
 static cl::opt<std::string> multiplyElimination(
     "eliminate-multiplies",
-    cl::desc("How ternary/binary products lose their multiplies: addsub "
-             "(default), lut=G (tables over G = 2..5 activations), "
-             "adder-tree (weights baked into the code), or none (the "
-             "reference's multiply-accumulate)"),
-    cl::init("addsub"), cl::cat(category));
-static cl::opt<bool>
-    report("report",
+    cl::desc("How ternary/binary products lose their multiplies: addsub, "
+             "lut=G (tables over G = 2..5 activations), adder-tree (weights "
+             "baked into the code), or none (the reference's "
+             "multiply-accumulate). Default: the target's choice (cpu: "
+             "addsub)"),
+    cl::cat(category));
+static cl::opt<std::string>
+    report("report", cl::ValueOptional,
            cl::desc("Print the op census: per layer multiplies, adds, lookups, "
-                    "weight bytes and a 45 nm energy estimate"),
-           cl::cat(category));
+                    "weight bytes and 45 nm / 7 nm energy estimates; "
+                    "--report=FILE writes it as JSON"),
+           cl::value_desc("file.json"), cl::cat(category));
 static cl::opt<bool>
     keepFirstLast("keep-first-last",
                   cl::desc("Leave the first and last matrix products in float"),
@@ -334,18 +336,21 @@ int main(int argc, char **argv) {
   quantization.keepFloat = keepFloat;
   quantization.keepFirstLast = keepFirstLast;
   quantization.multiplyElimination =
-      multiplyElimination == "none" ? "" : multiplyElimination.getValue();
+      multiplyElimination.getNumOccurrences()
+          ? (multiplyElimination == "none" ? ""
+                                           : multiplyElimination.getValue())
+          : target->multiplyElimination(options);
   PassManager ternPasses(&context);
   buildQuantizationPipeline(ternPasses, quantization);
   if (failed(ternPasses.run(*module)))
     return 1;
-  if (report) {
+  if (report.getNumOccurrences()) {
     // The census counts what runs: tern ops lowered the reference way
     // (after multiply elimination), on a copy of the module.
     OwningOpRef<ModuleOp> copy = module->clone();
     PassManager census(&context);
     census.addPass(createTernLowerToReference());
-    census.addPass(createTernOpCensus());
+    census.addPass(createTernOpCensus(TernOpCensusOptions{report}));
     if (failed(census.run(*copy)))
       return 1;
   }

@@ -4,13 +4,17 @@
 
 // A 2x3 @ 3x4 float matmul: 24 multiply-adds over the loop nest, reading a
 // 48-byte constant weight; then a 2x4 int8 add (8 adds). Energy at 45 nm:
-// 24 * (3.7 + 0.9) + 8 * 0.03 pJ = 110.64 pJ.
-// CHECK: tern op census (energy: Horowitz, ISSCC 2014, 45 nm)
-// CHECK: matmul {{ *}}24 {{ *}}24 {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}48 {{ *}}0.110
-// CHECK: bias {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}8 {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}0.000
-// CHECK: total {{ *}}24 {{ *}}24 {{ *}}0 {{ *}}8 {{ *}}0 {{ *}}0 {{ *}}48 {{ *}}0.111
-// JSON: "layer": "matmul"
+// 24 * (3.7 + 0.9) + 8 * 0.03 pJ = 110.64 pJ; at 7 nm: 24 * (1.31 + 0.38)
+// + 8 * 0.007 pJ = 40.616 pJ.
+// CHECK: tern op census (energy per op: 45 nm Horowitz ISSCC 2014, 7 nm BitNet 2023 Table 2
+// CHECK: matmul {{ *}}24 {{ *}}24 {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}48 {{ *}}0.110 {{ *}}0.041
+// CHECK: bias {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}8 {{ *}}0 {{ *}}0 {{ *}}0 {{ *}}0.000 {{ *}}0.000
+// CHECK: total {{ *}}24 {{ *}}24 {{ *}}0 {{ *}}8 {{ *}}0 {{ *}}0 {{ *}}48 {{ *}}0.111 {{ *}}0.041
+// Keys come sorted; the matmul's entry:
+// JSON: "energy_pj_45nm": 110.
+// JSON: "energy_pj_7nm": 40.
 // JSON: "float_muls": 24
+// JSON: "layer": "matmul"
 // JSON: "weight_bytes": 48
 #x = affine_map<(m, n, k) -> (m, k)>
 #w = affine_map<(m, n, k) -> (k, n)>
