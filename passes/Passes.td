@@ -104,8 +104,8 @@ def TernEliminateMultiplies
   let summary = "Rewrite ternary and binary tern.linear into additions";
   let description = [{
     `strategy=addsub`: a `tern.linear` with int8 input and constant packed
-    `!tern.trit` (offset2) or `!tern.bipolar` (offset1) weights at per-tensor
-    or per-channel granularity becomes integer additions:
+    `!tern.trit` (offset2) or `!tern.bipolar` (offset1) weights becomes
+    integer additions:
 
       rowsum[m] = sum_k x[m, k]
       acc[m, n] = sum_k x[m, k] * code[n, k]   code = w + 1 (trit) or the
@@ -115,8 +115,11 @@ def TernEliminateMultiplies
                   float(2 * acc - rowsum) * scale    (bipolar)
 
     so the only multiplies left are by each output's scales: one per output
-    for a per-tensor weight scale (combined with the row's input scale
-    first), two for per-channel scales.
+    by its combined scale when either side has a single scale (combining
+    takes one per row or per channel), two when per-channel weight scales
+    meet per-token input scales. With group=G weight scales the sums are
+    kept per group (rowsum[m, g], acc[m, n, g]) and each group's total is
+    scaled: K/G multiplies per output, plus one by the input scale.
 
     `strategy=lut=G` (T-MAC, bitnet.cpp TL): per row and group of G
     activations, a table of the group's dot product with every weight
@@ -128,7 +131,8 @@ def TernEliminateMultiplies
     `strategy=adder-tree` (for HLS and small layers): the weights are baked
     into the code, each output a balanced tree of additions over the
     activations its +1 weights select minus one over its -1 weights; no
-    weight bytes are stored. Layers over 16384 weights use addsub instead.
+    weight bytes are stored. Layers over 16384 weights use addsub instead,
+    as do layers with group scales under `lut` and `adder-tree`.
 
     All are bit-identical to the reference lowering. Other tern.linear ops
     are left for it.

@@ -49,8 +49,12 @@ unsigned widthOf(Type type) {
 void countOp(Operation &op, int64_t times, Counts &c) {
   if (isa<linalg::YieldOp, linalg::IndexOp, arith::ConstantOp>(op))
     return;
-  if (isa<tensor::ExtractOp>(op)) {
-    c.lookups += times;
+  if (auto extract = dyn_cast<tensor::ExtractOp>(op)) {
+    // Reading constant weights element by element (a packed layout the
+    // body decodes) is a weight read, counted in bytes; reading a table
+    // computed at run time is a lookup.
+    if (!extract.getTensor().getDefiningOp<arith::ConstantOp>())
+      c.lookups += times;
     return;
   }
   Type type = op.getNumResults() ? op.getResult(0).getType() : Type();
@@ -99,7 +103,12 @@ struct TernOpCensusPass : tern::impl::TernOpCensusBase<TernOpCensusPass> {
         trips *= ShapedType::isDynamic(range) ? 1 : range;
       for (Operation &inner : op.getRegion().front())
         countOp(inner, trips, c);
-      for (Value input : op.getDpsInputs())
+      // Constant tensors read as operands or from the body, once a layer.
+      SmallVector<Value> reads(op.getDpsInputs());
+      op.getRegion().walk([&](tensor::ExtractOp extract) {
+        reads.push_back(extract.getTensor());
+      });
+      for (Value input : reads)
         if (auto constant = input.getDefiningOp<arith::ConstantOp>())
           if (auto type = dyn_cast<RankedTensorType>(constant.getType()))
             if (constantsRead[layer].insert(constant).second)

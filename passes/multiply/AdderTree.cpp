@@ -45,6 +45,8 @@ Value multiply::buildAdderTree(ImplicitLocOpBuilder &b, LinearOp op,
   auto layout = cast<PackedLayoutAttr>(weightsType.getEncoding());
   int64_t m = input.getDimSize(0), k = input.getDimSize(1);
   int64_t n = weightsType.getDimSize(0), rowBytes = weightsType.getDimSize(1);
+  if (op.getWeightGranularity().getKind() == GranularityKind::Group)
+    return nullptr; // group scales: add/sub handles them
   if (n * k > maxWeights)
     return nullptr; // too large to unroll: another strategy applies
   std::optional<std::vector<uint8_t>> packed = constantBytes(op.getWeights());

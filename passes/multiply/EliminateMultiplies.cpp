@@ -61,16 +61,15 @@ struct TernEliminateMultipliesPass
       }
   }
 
-  /// int8 input, packed trit (offset2) or bipolar (offset1) weights, one
-  /// scale group per output channel or tensor.
+  /// int8 input, packed trit (offset2) or bipolar (offset1) weights.
+  /// Tables and adder trees take one scale group per output channel or
+  /// tensor (they return null otherwise); add/sub also takes groups.
   static bool applies(LinearOp op) {
     auto input = cast<RankedTensorType>(op.getInput().getType());
     auto weights = cast<RankedTensorType>(op.getWeights().getType());
     auto layout = dyn_cast_or_null<PackedLayoutAttr>(weights.getEncoding());
-    GranularityKind wg = op.getWeightGranularity().getKind();
     if (!input.getElementType().isInteger(8) || !layout ||
-        !input.hasStaticShape() ||
-        (wg != GranularityKind::PerTensor && wg != GranularityKind::PerChannel))
+        !input.hasStaticShape())
       return false;
     return (isa<TritType>(layout.getValueType()) &&
             layout.getKind() == PackingKind::Offset2) ||

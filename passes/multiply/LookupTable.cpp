@@ -36,6 +36,8 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
   bool trit = layout.getKind() == PackingKind::Offset2;
   int64_t m = input.getDimSize(0), k = input.getDimSize(1);
   int64_t n = weightsType.getDimSize(0), rowBytes = weightsType.getDimSize(1);
+  if (op.getWeightGranularity().getKind() == GranularityKind::Group)
+    return nullptr; // group scales: add/sub handles them
   std::optional<std::vector<uint8_t>> packed = constantBytes(op.getWeights());
   if (!packed || (int64_t)packed->size() != n * rowBytes)
     return nullptr;

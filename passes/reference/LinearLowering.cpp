@@ -1,10 +1,11 @@
 //===- LinearLowering.cpp - reference loops for tern.linear ---------------===//
 //
-//   partial[m, n, g] = sum_{e < G} x[m, g, e] * w[n, g, e]   (exact: i32 or
-//   f32) y[m, n]          = sum_g float(partial[m, n, g]) * ws[n, g] y[m, n] *=
-//   xs[m]                                (i8 input only)
+//   partial[m, n, g] = sum_{e < G} x[m, g, e] * w[n, g, e]  (exact: i32/f32)
+//   y[m, n] = sum_g float(partial[m, n, g]) * ws[n, g]
+//   y[m, n] *= xs[m]                                       (i8 input only)
 //
-// with G = K for per_tensor and per_channel weight scales.
+// with G = K for per_tensor and per_channel weight scales, whose i8 form
+// combines the scales first (buildScaledLinearOutput).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/reference/LoopBuilders.h"
@@ -85,6 +86,57 @@ Value reference::buildScaledLinearOutput(
                for (Value factor : s.slice(count, s.size() - count - 1))
                  value = arith::MulFOp::create(body, value, factor);
                linalg::YieldOp::create(body, value);
+             })
+      .getResult(0);
+}
+
+Value reference::buildGroupScaledLinearOutput(
+    ImplicitLocOpBuilder &b, Value partial, Value weightScales,
+    GranularityAttr weightGranularity, Value inputScales,
+    GranularityAttr inputGranularity) {
+  MLIRContext *ctx = b.getContext();
+  auto parallel = utils::IteratorType::parallel;
+  bool intInput = getElementTypeOrSelf(partial).isInteger(32);
+  SmallVector<OpFoldResult> sizes = {
+      tensor::getMixedSize(b, b.getLoc(), partial, 0),
+      tensor::getMixedSize(b, b.getLoc(), partial, 1)};
+  // y[m, n] = sum_g float(partial) * ws: loops (m, n, g).
+  AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
+             g3 = getAffineDimExpr(2, ctx);
+  ScaleAccess ws = accessScales(b, weightScales, weightGranularity, 3, n3, g3);
+  Value y = filledTensor(b, sizes, b.getF32FloatAttr(0.0));
+  y = linalg::GenericOp::create(
+          b, TypeRange{y.getType()}, ValueRange{partial, ws.scales},
+          ValueRange{y},
+          ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(3, ctx), ws.map,
+                              AffineMap::get(3, 0, {m3, n3}, ctx)},
+          ArrayRef<utils::IteratorType>{parallel, parallel,
+                                        utils::IteratorType::reduction},
+          [intInput](OpBuilder &nested, Location loc, ValueRange s) {
+            ImplicitLocOpBuilder body(loc, nested);
+            Value sum = s[0];
+            if (intInput)
+              sum = arith::SIToFPOp::create(body, body.getF32Type(), sum);
+            Value scaled = arith::MulFOp::create(body, sum, s[1]);
+            linalg::YieldOp::create(
+                body, Value(arith::AddFOp::create(body, scaled, s[2])));
+          })
+          .getResult(0);
+  if (!intInput)
+    return y;
+  // y[m, n] *= xs[m].
+  AffineExpr m2 = getAffineDimExpr(0, ctx), n2 = getAffineDimExpr(1, ctx);
+  ScaleAccess xs = accessScales(b, inputScales, inputGranularity, 2, m2, n2);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  Value out = emptyTensor(b, sizes, b.getF32Type());
+  return linalg::GenericOp::create(
+             b, TypeRange{out.getType()}, ValueRange{y, xs.scales},
+             ValueRange{out}, ArrayRef<AffineMap>{identity, xs.map, identity},
+             ArrayRef<utils::IteratorType>{parallel, parallel},
+             [](OpBuilder &nested, Location loc, ValueRange s) {
+               ImplicitLocOpBuilder body(loc, nested);
+               linalg::YieldOp::create(
+                   body, Value(arith::MulFOp::create(body, s[0], s[1])));
              })
       .getResult(0);
 }
@@ -181,51 +233,10 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
       return success();
     }
 
-    // y[m, n] = sum_g float(partial) * ws: loops (m, n, g).
-    AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
-               g3 = getAffineDimExpr(2, ctx);
-    ScaleAccess ws = accessScales(b, adaptor.getWeightScales(), wg, 3, n3, g3);
-    Value y = filledTensor(b, {partialSizes[0], partialSizes[1]},
-                           b.getF32FloatAttr(0.0));
-    y = linalg::GenericOp::create(
-            b, TypeRange{y.getType()}, ValueRange{partial, ws.scales},
-            ValueRange{y},
-            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(3, ctx),
-                                ws.map, AffineMap::get(3, 0, {m3, n3}, ctx)},
-            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                          utils::IteratorType::parallel,
-                                          utils::IteratorType::reduction},
-            [intInput](OpBuilder &nested, Location loc, ValueRange s) {
-              ImplicitLocOpBuilder body(loc, nested);
-              Value sum = s[0];
-              if (intInput)
-                sum = arith::SIToFPOp::create(body, body.getF32Type(), sum);
-              Value scaled = arith::MulFOp::create(body, sum, s[1]);
-              linalg::YieldOp::create(
-                  body, Value(arith::AddFOp::create(body, scaled, s[2])));
-            })
-            .getResult(0);
-
-    if (intInput) {
-      AffineExpr m2 = getAffineDimExpr(0, ctx), n2 = getAffineDimExpr(1, ctx);
-      ScaleAccess xs = accessScales(b, adaptor.getInputScales(),
-                                    *op.getInputGranularity(), 2, m2, n2);
-      AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-      Value out =
-          emptyTensor(b, {partialSizes[0], partialSizes[1]}, b.getF32Type());
-      y = linalg::GenericOp::create(
-              b, TypeRange{out.getType()}, ValueRange{y, xs.scales},
-              ValueRange{out}, ArrayRef<AffineMap>{identity, xs.map, identity},
-              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                            utils::IteratorType::parallel},
-              [](OpBuilder &nested, Location loc, ValueRange s) {
-                ImplicitLocOpBuilder body(loc, nested);
-                linalg::YieldOp::create(
-                    body, Value(arith::MulFOp::create(body, s[0], s[1])));
-              })
-              .getResult(0);
-    }
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(
+        op, buildGroupScaledLinearOutput(b, partial, adaptor.getWeightScales(),
+                                         wg, adaptor.getInputScales(),
+                                         op.getInputGranularityAttr()));
     return success();
   }
 };

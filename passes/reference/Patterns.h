@@ -40,6 +40,16 @@ Value buildScaledLinearOutput(
     ArrayRef<AffineMap> totalMaps,
     function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> total);
 
+/// The scaling of tern.linear from exact per-group sums `partial[m, n, g]`
+/// (i32 for i8 input, f32 otherwise), for any weight granularity:
+/// y[m, n] = sum_g float(partial) * ws[n, g], then times xs[m] for i8 input.
+/// Shared by the reference and the multiply-free strategies.
+Value buildGroupScaledLinearOutput(ImplicitLocOpBuilder &b, Value partial,
+                                   Value weightScales,
+                                   GranularityAttr weightGranularity,
+                                   Value inputScales,
+                                   GranularityAttr inputGranularity);
+
 } // namespace mlir::tern::reference
 
 #endif // TERN_PASSES_REFERENCE_PATTERNS_H

@@ -77,7 +77,18 @@ def linear(x, w, method, granularity):
         return (acc.astype(np.float32) * (xs * scales[0])[:, None]).astype(np.float32)
     if granularity == "per_channel":
         return ((acc.astype(np.float32) * scales[None, :]) * xs[:, None]).astype(np.float32)
-    raise NotImplementedError("group scales")
+    # group=G: exact integer sums per group, each scaled by its weight scale
+    # and summed in group order, then times the input scale.
+    size = int(granularity.split("=")[1])
+    n, k = values.shape
+    groups = k // size
+    partial = np.einsum("mgs,ngs->mng", q.reshape(-1, groups, size),
+                        values.astype(np.int32).reshape(n, groups, size))
+    ws = scales.reshape(n, groups)
+    y = np.zeros((q.shape[0], n), np.float32)
+    for g in range(groups):
+        y = (y + partial[:, :, g].astype(np.float32) * ws[None, :, g]).astype(np.float32)
+    return (y * xs[:, None]).astype(np.float32)
 
 
 def fake_quantize(w, method, granularity):

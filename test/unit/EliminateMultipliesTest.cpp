@@ -3,10 +3,10 @@
 //
 // tern-eliminate-multiplies must not change a single bit: for every
 // strategy (add/sub, lookup tables over 2, 3 and 5 activations, constant
-// adder trees), on random
-// shapes (odd K, K not a multiple of the packing width or table group),
-// random ternary or binary weights and random activations, its output
-// equals the reference lowering's exactly.
+// adder trees), weight scales per tensor, per channel or per group, on
+// random shapes (odd K, K not a multiple of the packing width or table
+// group), random ternary or binary weights and random activations, its
+// output equals the reference lowering's exactly.
 //
 //===----------------------------------------------------------------------===//
 #include "ReferenceJit.h"
@@ -25,7 +25,7 @@ namespace {
 struct Case {
   std::string strategy;
   bool bipolar;
-  bool perChannel;
+  std::string weightScales; // per_tensor, per_channel or "group = G"
   bool perToken;
   int64_t m, k, n;
 };
@@ -36,8 +36,11 @@ std::string caseName(const testing::TestParamInfo<Case> &info) {
   for (char ch : c.strategy)
     if (isalnum(static_cast<unsigned char>(ch)))
       strategy += ch;
-  return strategy + "_" + (c.bipolar ? "bipolar" : "trit") +
-         (c.perChannel ? "_perchannel" : "_pertensor") +
+  std::string scales;
+  for (char ch : c.weightScales)
+    if (isalnum(static_cast<unsigned char>(ch)))
+      scales += ch;
+  return strategy + "_" + (c.bipolar ? "bipolar" : "trit") + "_" + scales +
          (c.perToken ? "_pertoken_" : "_pertensorinput_") +
          std::to_string(c.m) + "x" + std::to_string(c.k) + "x" +
          std::to_string(c.n);
@@ -66,20 +69,29 @@ std::string linearModule(const Case &c, std::mt19937 &random) {
   std::string layout =
       std::string("#tern.packed<") +
       (c.bipolar ? "offset1, !tern.bipolar, " : "offset2, !tern.trit, ") +
-      (c.perChannel ? "per_channel" : "per_tensor") + ">";
+      c.weightScales + ">";
   std::string packedType = "tensor<" + std::to_string(c.n) + "x" +
                            std::to_string(rowBytes) + "xi8, " + layout + ">";
-  int64_t scaleCount = c.perChannel ? c.n : 1;
+  // Scales: [1], [N], or [N, K / G] for groups (nested rows).
+  bool grouped = c.weightScales[0] == 'g';
+  int64_t perRow = grouped ? c.k / std::stoll(c.weightScales.substr(8)) : 1;
+  int64_t rows = c.weightScales == "per_tensor" ? 1 : c.n;
   std::ostringstream scales;
   std::uniform_real_distribution<float> positive(0.01f, 2.0f);
-  for (int64_t i = 0; i < scaleCount; ++i)
-    scales << (i ? ", " : "") << positive(random);
+  for (int64_t r = 0; r < rows; ++r) {
+    scales << (r ? ", " : "") << (grouped ? "[" : "");
+    for (int64_t i = 0; i < perRow; ++i)
+      scales << (i ? ", " : "") << positive(random);
+    scales << (grouped ? "]" : "");
+  }
+  std::string wScales =
+      "tensor<" + std::to_string(rows) +
+      (grouped ? "x" + std::to_string(perRow) : std::string()) + "xf32>";
   std::string xType =
       "tensor<" + std::to_string(c.m) + "x" + std::to_string(c.k);
   std::string actGranularity = c.perToken ? "per_token" : "per_tensor";
   std::string xScales =
       "tensor<" + std::to_string(c.perToken ? c.m : 1) + "xf32>";
-  std::string wScales = "tensor<" + std::to_string(scaleCount) + "xf32>";
   std::string yType =
       "tensor<" + std::to_string(c.m) + "x" + std::to_string(c.n) + "xf32>";
   return "func.func @f(%x: " + xType + "xf32>) -> " + yType + " {\n" +
@@ -88,10 +100,9 @@ std::string linearModule(const Case &c, std::mt19937 &random) {
          "]> : " + wScales + "\n" + "  %q, %s = tern.quantize_activations " +
          actGranularity + " %x : " + xType + "xf32> -> " + xType + "xi8>, " +
          xScales + "\n" + "  %y = tern.linear %q scaled by %s " +
-         actGranularity + ", %p scaled by %ws " +
-         (c.perChannel ? "per_channel" : "per_tensor") + " : " + xType +
-         "xi8>, " + xScales + ", " + packedType + ", " + wScales + " -> " +
-         yType + "\n" + "  return %y : " + yType + "\n}\n";
+         actGranularity + ", %p scaled by %ws " + c.weightScales + " : " +
+         xType + "xi8>, " + xScales + ", " + packedType + ", " + wScales +
+         " -> " + yType + "\n" + "  return %y : " + yType + "\n}\n";
 }
 
 class EliminateMultipliesTest : public testing::TestWithParam<Case> {};
@@ -126,10 +137,21 @@ std::vector<Case> allCases() {
   for (std::string strategy :
        {"addsub", "lut=2", "lut=3", "lut=5", "adder-tree"})
     for (bool bipolar : {false, true})
-      for (bool perChannel : {false, true})
+      for (std::string scales : {"per_tensor", "per_channel"})
         for (bool perToken : {true, false})
           for (auto [m, k, n] : shapes)
-            cases.push_back({strategy, bipolar, perChannel, perToken, m, k, n});
+            cases.push_back({strategy, bipolar, scales, perToken, m, k, n});
+  // Group scales (K a multiple of G, as tern.linear requires), including
+  // groups not a multiple of the packing width; tables and adder trees
+  // leave them to add/sub.
+  std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>> grouped = {
+      {1, 4, 1, 2}, {3, 15, 4, 5}, {2, 18, 9, 6}, {4, 64, 3, 16}};
+  for (std::string strategy : {"addsub", "lut=3", "adder-tree"})
+    for (bool bipolar : {false, true})
+      for (bool perToken : {true, false})
+        for (auto [m, k, n, g] : grouped)
+          cases.push_back({strategy, bipolar, "group = " + std::to_string(g),
+                           perToken, m, k, n});
   return cases;
 }
 

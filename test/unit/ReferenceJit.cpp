@@ -52,8 +52,9 @@ ReferenceJit::ReferenceJit(const std::string &text, const std::string &passes) {
       ranks.push_back(cast<RankedTensorType>(type).getRank());
   }
   PassManager pm(&context);
-  if (!passes.empty() &&
-      failed(parsePassPipeline("builtin.module(" + passes + ")", pm))) {
+  // `passes` run on the module itself: wrapping them in builtin.module(...)
+  // would nest them on modules inside it, and they would never run.
+  if (!passes.empty() && failed(parsePassPipeline(passes, pm))) {
     message = "bad pass pipeline: " + passes;
     return;
   }
@@ -62,7 +63,10 @@ ReferenceJit::ReferenceJit(const std::string &text, const std::string &passes) {
     message = "lowering failed: " + diagnostics;
     return;
   }
-  auto created = ExecutionEngine::create(*module);
+  ExecutionEngineOptions engineOptions;
+  llvm::StringRef runnerUtils[] = {TERN_C_RUNNER_UTILS};
+  engineOptions.sharedLibPaths = runnerUtils;
+  auto created = ExecutionEngine::create(*module, engineOptions);
   if (!created) {
     message = "JIT failed: " + llvm::toString(created.takeError());
     return;
@@ -72,9 +76,10 @@ ReferenceJit::ReferenceJit(const std::string &text, const std::string &passes) {
 
 ReferenceJit::~ReferenceJit() = default;
 
-std::vector<Tensor> ReferenceJit::call(const std::string &function,
-                                       const std::vector<Tensor> &inputs,
-                                       const std::vector<size_t> &elementSizes) {
+std::vector<Tensor>
+ReferenceJit::call(const std::string &function,
+                   const std::vector<Tensor> &inputs,
+                   const std::vector<size_t> &elementSizes) {
   auto found = resultRanks.find(function);
   if (found == resultRanks.end() ||
       found->second.size() != elementSizes.size()) {

@@ -33,14 +33,42 @@ func.func @trit(%q: tensor<2x5xi8>, %s: tensor<2xf32>) -> tensor<2x3xf32> {
 
 // -----
 
-// Group scales and float inputs are left for the reference lowering.
+// Group scales: the row sums and add/sub accumulations are kept per group
+// (x read as [m, g, e], loops (m, [n,] g, e), k = g * 4 + e), then each
+// group total is scaled by its weight scale and summed, and the sum by the
+// input scale.
 // CHECK-LABEL: func.func @group
-// CHECK: tern.linear
+// CHECK-NOT: tern.linear
+// CHECK: %[[ROWSUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X:.*]] : tensor<1x2x4xi8>) outs(%{{.*}} : tensor<1x2xi32>)
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[X]], %{{.*}} : tensor<1x2x4xi8>, tensor<1x2xi8>) outs(%{{.*}} : tensor<1x1x2xi32>)
+// CHECK-NOT: arith.muli {{.*}} : i32
+// CHECK: linalg.yield
+// CHECK: %[[PARTIAL:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[ROWSUM]] : tensor<1x1x2xi32>, tensor<1x2xi32>)
+// CHECK: arith.subi
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[PARTIAL]], %{{.*}} : tensor<1x1x2xi32>, tensor<1x2xf32>)
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK: arith.mulf
 func.func @group(%q: tensor<1x8xi8>, %s: tensor<1xf32>) -> tensor<1x1xf32> {
   %p = arith.constant dense<[[0, 0]]> : tensor<1x2xi8, #tern.packed<offset2, !tern.trit, group = 4>>
   %ws = arith.constant dense<[[0.5, 0.25]]> : tensor<1x2xf32>
   %y = tern.linear %q scaled by %s per_token, %p scaled by %ws group = 4
       : tensor<1x8xi8>, tensor<1xf32>, tensor<1x2xi8, #tern.packed<offset2, !tern.trit, group = 4>>, tensor<1x2xf32> -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+
+// -----
+
+// Float inputs are left for the reference lowering.
+// CHECK-LABEL: func.func @float_input
+// CHECK: tern.linear
+func.func @float_input(%x: tensor<1x8xf32>) -> tensor<1x1xf32> {
+  %p = arith.constant dense<[[0, 0]]> : tensor<1x2xi8, #tern.packed<offset2, !tern.trit, per_tensor>>
+  %ws = arith.constant dense<[0.5]> : tensor<1xf32>
+  %y = tern.linear %x, %p scaled by %ws per_tensor
+      : tensor<1x8xf32>, tensor<1x2xi8, #tern.packed<offset2, !tern.trit, per_tensor>>, tensor<1xf32> -> tensor<1x1xf32>
   return %y : tensor<1x1xf32>
 }
 

@@ -32,6 +32,13 @@ good = save("mlp", [helper.make_node("MatMul", ["x", "w"], ["h"], name="matmul")
                     helper.make_node("Relu", ["s"], ["y"], name="relu")],
             [tensor("x", [2, 3])], [tensor("y", [2, 4])], [w, b])
 
+# A wider product for group scales: y = x[3, 12] @ w2[12, 5], K = 12.
+rng = np.random.default_rng(7)
+w2 = numpy_helper.from_array(rng.standard_normal((12, 5)).astype(np.float32), "w2")
+save("wide", [helper.make_node("MatMul", ["x", "w2"], ["y"], name="matmul")],
+     [tensor("x", [3, 12])], [tensor("y", [3, 5])], [w2])
+np.save(os.path.join(out, "x_wide.npy"), rng.standard_normal((3, 12)).astype(np.float32))
+
 # Truncated and non-ONNX files.
 data = good.SerializeToString()
 with open(os.path.join(out, "truncated.onnx"), "wb") as f:
