@@ -24,6 +24,11 @@ void buildReferenceToLLVMPipeline(OpPassManager &pm);
 /// "per_tensor" or "float") from a recipe to tern-quantize-activations.
 constexpr llvm::StringLiteral kActivationsAttr = "tern.activations";
 
+/// Marks the op computing a lookup table at run time (the `lut` strategy),
+/// so the op census counts reads from it as table lookups rather than as
+/// plain reads of activations.
+constexpr llvm::StringLiteral kLookupTableAttr = "tern.lookup_table";
+
 /// What `ternc --quantize` asks for. Neither a method nor a recipe
 /// quantizes nothing.
 struct QuantizationOptions {

@@ -158,7 +158,8 @@ def TernOpCensus : Pass<"tern-op-census", "mlir::ModuleOp"> {
     ONNX node name in the location) and in total:
       float and integer multiplies and adds (by width), other element ops
       (compares, selects, shifts, conversions, math functions), table
-      lookups (tensor.extract in a body), bytes of constant weights read,
+      lookups (reads from a table the `lut` strategy builds), bytes of
+      constant weights read (operands, or read element by element),
     and energy estimates at 45 nm (Horowitz, ISSCC 2014) and 7 nm (BitNet,
     2023, Table 2), the figures the BitNet papers use (see
     passes/census/EnergyTable.h). Index arithmetic is addressing and is not

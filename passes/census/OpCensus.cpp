@@ -50,10 +50,11 @@ void countOp(Operation &op, int64_t times, Counts &c) {
   if (isa<linalg::YieldOp, linalg::IndexOp, arith::ConstantOp>(op))
     return;
   if (auto extract = dyn_cast<tensor::ExtractOp>(op)) {
-    // Reading constant weights element by element (a packed layout the
-    // body decodes) is a weight read, counted in bytes; reading a table
-    // computed at run time is a lookup.
-    if (!extract.getTensor().getDefiningOp<arith::ConstantOp>())
+    // A read from a table the `lut` strategy computed is a lookup; other
+    // element reads (constant weights a body decodes, activations an adder
+    // tree picks) are data movement, like operands.
+    Operation *source = extract.getTensor().getDefiningOp();
+    if (source && source->hasAttr(kLookupTableAttr))
       c.lookups += times;
     return;
   }

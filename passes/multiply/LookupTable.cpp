@@ -14,6 +14,7 @@
 // bit, whether to negate the entry.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
 #include "passes/multiply/MultiplyFree.h"
 
 #include "dialect/LowBit.h"
@@ -127,6 +128,7 @@ Value multiply::buildLookupTable(ImplicitLocOpBuilder &b, LinearOp op,
                 body, Value(arith::AddIOp::create(body, args[2], term)));
           })
           .getResult(0);
+  table.getDefiningOp()->setAttr(kLookupTableAttr, b.getUnitAttr());
 
   // acc[m, n] = sum_i ±table[m, i, pattern[n, i] & 0x7f]: one lookup per
   // group, negated when the pattern's top bit says so.
