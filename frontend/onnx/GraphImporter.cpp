@@ -177,9 +177,11 @@ LogicalResult GraphImporter::importMainGraph() {
       return failure();
     define(init.name(), *value);
   }
-  for (const auto &[name, file] : bindings) {
+  for (const auto &binding : bindings) {
+    const auto &[name, file] = binding;
+    // (A lambda may not capture a structured binding before C++20.)
     bool found = llvm::any_of(graph.input(), [&](const auto &info) {
-      return info.name() == name.str();
+      return info.name() == binding.getKey().str();
     });
     if (!found)
       return emitError(fileLoc()) << "--bind-input names '" << name
