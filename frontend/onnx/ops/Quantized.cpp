@@ -67,7 +67,8 @@ LogicalResult importQuantizeLinear(NodeContext &n) {
     resultOnnxType = n.inputOnnxType(2);
   }
   bool isUnsigned = isUnsignedOnnxType(resultOnnxType);
-  auto [lo, hi] = rangeOf(resultType, isUnsigned);
+  std::pair<double, double> range = rangeOf(resultType, isUnsigned);
+  double lo = range.first, hi = range.second;
   Type f = getElementTypeOrSelf(n.input(0));
   Value result = build::elementwise(
       n.b, n.loc, inputs, build::shapeOf(n.input(0)), resultType,
@@ -198,7 +199,8 @@ LogicalResult importQLinearMatMul(NodeContext &n) {
   Type f = getElementTypeOrSelf(n.input(1));
   Type resultType = getElementTypeOrSelf(n.input(7));
   bool isUnsigned = n.inputIsUnsigned(7);
-  auto [lo, hi] = rangeOf(resultType, isUnsigned);
+  std::pair<double, double> range = rangeOf(resultType, isUnsigned);
+  double lo = range.first, hi = range.second;
   SmallVector<Value> inputs = {*product};
   for (unsigned i : {1u, 4u, 6u, 7u})
     inputs.push_back(build::reshape(n.b, n.loc, n.input(i), {}));
