@@ -43,7 +43,7 @@ def run_model(path, args, inputs=None, expected=None, quantize=None):
     out = os.path.join(args.work, name + ("-" + "-".join(quantize) if quantize else ""))
     shutil.rmtree(out, ignore_errors=True)
     command = [args.ternc, path, "-o", out, "--emit=exe", "--name", name]
-    census = os.path.join(out + "-census.json")
+    census = out + "-census.json"
     if quantize:
         command += ["--quantize=" + quantize[0],
                     "--weight-granularity=" + quantize[1],
