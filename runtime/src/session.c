@@ -2,12 +2,14 @@
 #include <string.h>
 
 #include "internal.h"
+#include "tern/pool.h"
 
 struct tern_session {
   const tern_model_desc *model;
   tern_weights *weights;
   uint8_t *arena;
   void **buffers; /* inputs then outputs, as the entry point takes them */
+  tern_pool *pool; /* kernels split their rows over it */
 };
 
 /* Arena views are 64-byte aligned relative to the arena's start. */
@@ -42,6 +44,21 @@ tern_status tern_session_open(const tern_model_desc *model,
                      "cannot allocate the %llu-byte arena of model %s",
                      (unsigned long long)model->arena_bytes, model->name);
   }
+  if (model->cpu_features && *model->cpu_features) {
+    const char *missing = tern_missing_cpu_feature(model->cpu_features);
+    if (missing) {
+      tern_session_close(session);
+      return tern_fail(TERN_ERROR_ARGUMENT,
+                       "model %s was compiled for CPU feature '%s', which "
+                       "this CPU lacks; recompile with --target=cpu:native",
+                       model->name, missing);
+    }
+  }
+  status = tern_session_set_threads(session, tern_cpu_count());
+  if (status != TERN_OK) {
+    tern_session_close(session);
+    return status;
+  }
   *out = session;
   return TERN_OK;
 }
@@ -61,8 +78,11 @@ tern_status tern_session_run(tern_session *session, const void *const *inputs,
                        model->outputs[i].name);
     session->buffers[model->num_inputs + i] = outputs[i];
   }
+  tern_pool *outer = tern_pool_current();
+  tern_pool_set_current(session->pool);
   model->entry(session->buffers, session->arena,
                tern_weights_payload(session->weights));
+  tern_pool_set_current(outer);
   return TERN_OK;
 }
 
@@ -70,7 +90,24 @@ void tern_session_close(tern_session *session) {
   if (!session)
     return;
   tern_weights_close(session->weights);
+  tern_pool_destroy(session->pool);
   free(session->arena);
   free(session->buffers);
   free(session);
+}
+
+tern_status tern_session_set_threads(tern_session *session, int threads) {
+  if (session->pool && tern_pool_threads(session->pool) == threads)
+    return TERN_OK;
+  tern_pool *pool;
+  tern_status status = tern_pool_create(threads, &pool);
+  if (status != TERN_OK)
+    return status;
+  tern_pool_destroy(session->pool);
+  session->pool = pool;
+  return TERN_OK;
+}
+
+int tern_session_threads(const tern_session *session) {
+  return tern_pool_threads(session->pool);
 }

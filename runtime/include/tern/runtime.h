@@ -96,7 +96,15 @@ typedef struct tern_model_desc {
   uint64_t weights_bytes;    /* payload size the weights file must have */
   uint64_t weights_checksum; /* FNV-1a 64 of that payload */
   tern_entry_fn entry;
+  /* Comma-separated CPU features the kernels need ("avx512f,avx512vnni");
+   * tern_session_open refuses a CPU that lacks one. NULL or "": none. */
+  const char *cpu_features;
 } tern_model_desc;
+
+/* The first feature of the comma-separated `features` this CPU lacks (or
+ * that the runtime does not know), or NULL when it has them all. The
+ * returned name points into a static buffer. */
+const char *tern_missing_cpu_feature(const char *features);
 
 /* --- Weights file -------------------------------------------------------
  * A little-endian file of a 64-byte header then the payload:
@@ -132,6 +140,10 @@ tern_status tern_session_open(const tern_model_desc *model,
  * its dtype; outputs likewise. Buffers must not overlap. */
 tern_status tern_session_run(tern_session *session, const void *const *inputs,
                              void *const *outputs);
+/* Kernels split their output rows over `threads` threads (the caller plus
+ * persistent workers). A new session uses every online CPU. */
+tern_status tern_session_set_threads(tern_session *session, int threads);
+int tern_session_threads(const tern_session *session);
 void tern_session_close(tern_session *session);
 
 /* --- Tensor files --------------------------------------------------------
