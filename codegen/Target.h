@@ -54,6 +54,9 @@ struct TargetOptions {
   /// Target variant after the colon in `--target=cpu:avx2`; empty for the
   /// default.
   std::string variant;
+  /// Ternary weight format of CPU kernels: "auto", "i2" or "t3"
+  /// (runtime/include/tern/cpu/linear.h).
+  std::string weightFormat = "auto";
   bool verbose = false;
 };
 
@@ -68,6 +71,15 @@ public:
   /// multiply-accumulate.
   virtual std::string multiplyElimination(const TargetOptions &options) const {
     return "addsub";
+  }
+
+  /// Claims the tern.linear ops this target computes with its own kernels
+  /// by setting `kTargetKernelAttr` (passes/Passes.h) on them; multiply
+  /// elimination then leaves them to `lower`. Runs after quantization, only
+  /// when the user did not pick a strategy. The default claims none.
+  virtual LogicalResult selectKernels(ModuleOp module,
+                                      const TargetOptions &options) {
+    return success();
   }
 
   /// Lowers the imported module in place, stopping after `stage` (Loops or

@@ -28,6 +28,9 @@ constexpr llvm::StringLiteral kActivationsAttr = "tern.activations";
 /// so the op census counts reads from it as table lookups rather than as
 /// plain reads of activations.
 constexpr llvm::StringLiteral kLookupTableAttr = "tern.lookup_table";
+/// Set on a tern.linear a code generator will compute with its own kernel
+/// (codegen's Target::selectKernels); multiply elimination leaves it alone.
+constexpr llvm::StringLiteral kTargetKernelAttr = "tern.target_kernel";
 
 /// What `ternc --quantize` asks for. Neither a method nor a recipe
 /// quantizes nothing.

@@ -22,6 +22,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNCONVERTTOEMITC
@@ -199,6 +201,63 @@ struct IndexUnsignedLowering : OpConversionPattern<ArithOp> {
   }
 };
 
+/// A call to a kernel whose C++ source was attached to its declaration
+/// (kKernelSourceAttr): a plain C call on each buffer's first element.
+struct KernelCallLowering : OpConversionPattern<func::CallOp> {
+  KernelCallLowering(const TypeConverter &converter, MLIRContext *context,
+                     const llvm::StringSet<> &kernels)
+      : OpConversionPattern(converter, context, /*benefit=*/2),
+        kernels(kernels) {}
+  LogicalResult
+  matchAndRewrite(func::CallOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!kernels.contains(op.getCallee()) || op.getNumResults())
+      return rewriter.notifyMatchFailure(op, "not a kernel call");
+    SmallVector<Value> pointers;
+    for (auto [original, converted] :
+         llvm::zip(op.getOperands(), adaptor.getOperands())) {
+      auto type = dyn_cast<MemRefType>(original.getType());
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (!type || failed(type.getStridesAndOffset(strides, offset)) ||
+          ShapedType::isDynamic(offset) ||
+          !type.areTrailingDimsContiguous(type.getRank()))
+        return rewriter.notifyMatchFailure(op, "needs contiguous buffers");
+      Value pointer = converted;
+      if (offset != 0)
+        pointer = emitc::AddOp::create(
+            rewriter, op.getLoc(), converted.getType(), converted,
+            sizeConstant(rewriter, op.getLoc(), offset));
+      pointers.push_back(pointer);
+    }
+    rewriter.replaceOpWithNewOp<emitc::CallOpaqueOp>(op, TypeRange{},
+                                                     op.getCallee(), pointers);
+    return success();
+  }
+  const llvm::StringSet<> &kernels;
+};
+
+/// Moves kernel sources from their declarations into the C++ file, before
+/// any code, and returns the kernels' names and the headers they need.
+void emitKernelSources(ModuleOp module, llvm::StringSet<> &kernels,
+                       llvm::SetVector<StringRef> &includes) {
+  OpBuilder b(module.getContext());
+  b.setInsertionPointToStart(module.getBody());
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    auto source = func->getAttrOfType<StringAttr>(tern::kKernelSourceAttr);
+    if (!source || !func.isExternal())
+      continue;
+    if (auto include =
+            func->getAttrOfType<StringAttr>(tern::kKernelIncludeAttr))
+      includes.insert(include.getValue());
+    kernels.insert(func.getSymName());
+    // Without format arguments the text is printed as is.
+    auto verbatim = emitc::VerbatimOp::create(b, func.getLoc(), source);
+    b.setInsertionPointAfter(verbatim);
+    func.erase();
+  }
+}
+
 struct TernConvertToEmitCPass
     : tern::impl::TernConvertToEmitCBase<TernConvertToEmitCPass> {
   void runOnOperation() override {
@@ -218,7 +277,12 @@ struct TernConvertToEmitCPass
       return emitc::PointerType::get(element);
     });
 
+    llvm::StringSet<> kernels;
+    llvm::SetVector<StringRef> kernelIncludes;
+    emitKernelSources(module, kernels, kernelIncludes);
+
     RewritePatternSet patterns(context);
+    patterns.add<KernelCallLowering>(converter, context, kernels);
     populateArithToEmitCPatterns(converter, patterns);
     populateFuncToEmitCPatterns(converter, patterns);
     populateSCFToEmitCConversionPatterns(patterns, converter);
@@ -260,6 +324,9 @@ struct TernConvertToEmitCPass
       emitc::IncludeOp::create(b, module.getLoc(), header, /*isStandard=*/true);
     emitc::IncludeOp::create(b, module.getLoc(), "tern/kernel.h",
                              /*isStandard=*/false);
+    for (StringRef header : kernelIncludes)
+      emitc::IncludeOp::create(b, module.getLoc(), header,
+                               /*isStandard=*/false);
   }
 };
 } // namespace

@@ -14,6 +14,12 @@ namespace mlir::tern {
 constexpr llvm::StringLiteral kArenaBytesAttr = "tern.arena_bytes";
 constexpr llvm::StringLiteral kWeightsBytesAttr = "tern.weights_bytes";
 constexpr llvm::StringLiteral kWeightsOffsetAttr = "tern.weights_offset";
+/// On a private function declaration: the C++ definition to emit for it.
+/// tern-convert-to-emitc prints the source verbatim and turns calls into
+/// plain C calls on the buffers' pointers; `kKernelIncludeAttr` names the
+/// header the source needs.
+constexpr llvm::StringLiteral kKernelSourceAttr = "tern.kernel_source";
+constexpr llvm::StringLiteral kKernelIncludeAttr = "tern.kernel_include";
 /// Alignment of every arena and weights slot.
 constexpr int64_t kBufferAlignment = 64;
 

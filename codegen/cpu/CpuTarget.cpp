@@ -10,6 +10,7 @@
 #include "codegen/common/EmbeddedRuntime.h"
 #include "codegen/common/Passes.h"
 #include "codegen/common/WeightsFile.h"
+#include "codegen/cpu/Kernels.h"
 #include "codegen/cpu/ModelSources.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -48,17 +49,27 @@ public:
   StringRef description() const override {
     return "C++ for the host CPU, built with the system compiler";
   }
-  /// The scalar loops compile add/sub over the packed codes well; tables
-  /// pay off once code is vectorized (vpshufb), which is per-ISA work.
+  /// Ternary layers the variant's kernels take are claimed first
+  /// (selectKernels); add/sub loops compute the rest.
   std::string multiplyElimination(const TargetOptions &) const override {
     return "addsub";
   }
 
+  LogicalResult selectKernels(ModuleOp module,
+                              const TargetOptions &options) override {
+    FailureOr<cpu::CpuVariant> variant =
+        cpu::resolveCpuVariant(module, options.variant);
+    if (failed(variant))
+      return failure();
+    return cpu::claimLinearKernels(module, *variant, options);
+  }
+
   LogicalResult lower(ModuleOp module, EmitKind stage,
                       const TargetOptions &options) override {
-    if (!options.variant.empty())
-      return module.emitError()
-             << "target cpu has no variant '" << options.variant << "' yet";
+    FailureOr<cpu::CpuVariant> variant =
+        cpu::resolveCpuVariant(module, options.variant);
+    if (failed(variant))
+      return failure();
     SmallVector<func::FuncOp> entries;
     for (auto func : module.getOps<func::FuncOp>())
       if (func.isPublic())
@@ -73,6 +84,8 @@ public:
     std::string entryName = options.symbolPrefix + "_entry";
     SymbolTable::setSymbolName(entry, entryName);
 
+    if (failed(cpu::lowerLinearKernels(module, *variant, options)))
+      return failure();
     PassManager pm(module.getContext());
     buildLowerToLoopsPipeline(pm);
     if (failed(pm.run(module)))
@@ -100,6 +113,8 @@ public:
       return failure();
     signature->weightsBytes = weights->payloadBytes;
     signature->weightsChecksum = weights->checksum;
+    if (auto features = module->getAttrOfType<StringAttr>("tern.cpu_features"))
+      signature->cpuFeatures = features.str();
     for (auto global :
          llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
       global.erase();
@@ -145,8 +160,8 @@ public:
                        const std::string &source) {
       std::string object = source + ".o";
       objects.push_back(object);
-      return run({compiler, "-O2", standard.str(), include, here, "-c", source,
-                  "-o", object},
+      return run({compiler, "-O2", "-pthread", standard.str(), include, here,
+                  "-c", source, "-o", object},
                  options, error);
     };
     for (const EmbeddedFile &file : embeddedRuntimeFiles())
@@ -169,11 +184,11 @@ public:
       result = run(args, options, error);
     } else {
       std::string mainObject = path("main.cpp") + ".o";
-      if (failed(run({*cxx, "-O2", "-std=c++17", include, here, "-c",
-                      path("main.cpp"), "-o", mainObject},
+      if (failed(run({*cxx, "-O2", "-pthread", "-std=c++17", include, here,
+                      "-c", path("main.cpp"), "-o", mainObject},
                      options, error)))
         return failure();
-      std::vector<std::string> args = {*cxx, "-O2", mainObject};
+      std::vector<std::string> args = {*cxx, "-O2", "-pthread", mainObject};
       args.insert(args.end(), objects.begin(), objects.end());
       args.insert(args.end(), {"-lm", "-o", path(options.modelName)});
       result = run(args, options, error);

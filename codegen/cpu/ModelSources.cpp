@@ -69,7 +69,8 @@ std::string mlir::tern::modelDescriptorSource(const ModelSignature &sig,
      << (sig.outputs.empty() ? "nullptr" : p + "_outputs") << ",\n"
      << "    " << sig.arenaBytes << "ull, " << sig.weightsBytes << "ull, "
      << llvm::format_hex(sig.weightsChecksum, 18) << "ull,\n"
-     << "    " << p << "_run,\n};\n\n"
+     << "    " << p << "_run,\n"
+     << "    " << quoted(sig.cpuFeatures) << ",\n};\n\n"
      << "extern \"C\" const tern_model_desc *" << p << "_model(void) {\n"
      << "  return &" << p << "_desc;\n}\n";
   return text;
@@ -136,7 +137,9 @@ std::string mlir::tern::cmakeLists(const TargetOptions &options) {
          "add_library(tern_runtime STATIC" +
          runtimeSourceList("") +
          ")\n"
-         "target_include_directories(tern_runtime PUBLIC runtime/include)\n\n"
+         "target_include_directories(tern_runtime PUBLIC runtime/include)\n"
+         "find_package(Threads REQUIRED)\n"
+         "target_link_libraries(tern_runtime PUBLIC Threads::Threads)\n\n"
          "add_library(" +
          name + "_model STATIC " + name +
          ".cpp)\n"
@@ -160,7 +163,8 @@ std::string mlir::tern::makefile(const TargetOptions &options) {
          "# the executable, `make lib` the static library lib" +
          name +
          ".a.\n"
-         "CC ?= cc\nCXX ?= c++\nCFLAGS ?= -O2\nCXXFLAGS ?= -O2\n"
+         "CC ?= cc\nCXX ?= c++\nCFLAGS ?= -O2 -pthread\nCXXFLAGS ?= -O2 "
+         "-pthread\n"
          "INCLUDES = -I. -Iruntime/include\n"
          "RUNTIME_SRC =" +
          runtimeSourceList("") +

@@ -26,6 +26,8 @@ struct TensorSignature {
 struct ModelSignature {
   std::vector<TensorSignature> inputs, outputs;
   uint64_t arenaBytes = 0, weightsBytes = 0, weightsChecksum = 0;
+  /// CPU features the kernels were compiled for (tern_model_desc).
+  std::string cpuFeatures;
   std::string entryName; // the kernel function
 };
 

@@ -69,7 +69,7 @@ struct TernEliminateMultipliesPass
     auto weights = cast<RankedTensorType>(op.getWeights().getType());
     auto layout = dyn_cast_or_null<PackedLayoutAttr>(weights.getEncoding());
     if (!input.getElementType().isInteger(8) || !layout ||
-        !input.hasStaticShape())
+        !input.hasStaticShape() || op->hasAttr(kTargetKernelAttr))
       return false;
     return (isa<TritType>(layout.getValueType()) &&
             layout.getKind() == PackingKind::Offset2) ||

@@ -21,6 +21,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -335,25 +336,43 @@ int main(int argc, char **argv) {
   quantization.activationGranularity = activationGranularity;
   quantization.keepFloat = keepFloat;
   quantization.keepFirstLast = keepFirstLast;
-  quantization.multiplyElimination =
-      multiplyElimination.getNumOccurrences()
-          ? (multiplyElimination == "none" ? ""
-                                           : multiplyElimination.getValue())
-          : target->multiplyElimination(options);
+  // Without --eliminate-multiplies the target picks: it first claims the
+  // layers its own kernels compute, then its strategy handles the rest.
+  bool targetChooses = !multiplyElimination.getNumOccurrences();
+  std::string strategy = targetChooses ? target->multiplyElimination(options)
+                                       : (multiplyElimination == "none"
+                                              ? ""
+                                              : multiplyElimination.getValue());
+  quantization.multiplyElimination = "";
   PassManager ternPasses(&context);
   buildQuantizationPipeline(ternPasses, quantization);
   if (failed(ternPasses.run(*module)))
     return 1;
+  auto eliminateMultiplies = [&](ModuleOp m) {
+    if (strategy.empty())
+      return success();
+    PassManager pm(&context);
+    pm.addPass(createTernEliminateMultiplies(
+        TernEliminateMultipliesOptions{strategy}));
+    pm.addPass(createCanonicalizerPass());
+    return pm.run(m);
+  };
   if (report.getNumOccurrences()) {
-    // The census counts what runs: tern ops lowered the reference way
-    // (after multiply elimination), on a copy of the module.
+    // The census counts what runs, on a copy: tern ops lowered the
+    // reference way after multiply elimination. Layers a target kernel
+    // claims are counted as the strategy computes them; the CPU kernels
+    // compute the same offset sums (sum x * (w + 1) - sum x).
     OwningOpRef<ModuleOp> copy = module->clone();
     PassManager census(&context);
     census.addPass(createTernLowerToReference());
     census.addPass(createTernOpCensus(TernOpCensusOptions{report}));
-    if (failed(census.run(*copy)))
+    if (failed(eliminateMultiplies(*copy)) || failed(census.run(*copy)))
       return 1;
   }
+  if (targetChooses && failed(target->selectKernels(*module, options)))
+    return 1;
+  if (failed(eliminateMultiplies(*module)))
+    return 1;
   if (emitKind == EmitKind::Tern)
     return writeIR(*module);
 

@@ -1,0 +1,46 @@
+//===- Kernels.h - CPU variants and the ternary kernels they call ---------===//
+//
+// `--target=cpu:VARIANT` names an instruction set; ternary tern.linear ops
+// on it become calls to the templates of runtime/include/tern/cpu/linear.h,
+// instantiated for the layer's shape, with weights repacked into the
+// kernel's layout in the weights file. Everything else lowers to loops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_CODEGEN_CPU_KERNELS_H
+#define TERN_CODEGEN_CPU_KERNELS_H
+
+#include "codegen/Target.h"
+
+#include <string>
+
+namespace mlir::tern::cpu {
+
+struct CpuVariant {
+  /// tern::cpu::Isa enumerator the kernels are instantiated with; empty
+  /// for the scalar-loops variant, which calls no kernels.
+  std::string isa;
+  /// Whether the T3 (base-3, 1.6-bit) format can be decoded (AVX-512 VBMI).
+  bool base3 = false;
+  /// Features the runtime checks before running (tern_model_desc).
+  std::string cpuFeatures;
+  /// What --target=cpu:NAME resolved to, for messages.
+  std::string description;
+};
+
+/// Resolves `variant` ("", native, x86-64-v3, avx512, neon, scalar);
+/// native and "" detect the host.
+FailureOr<CpuVariant> resolveCpuVariant(ModuleOp module, StringRef variant);
+
+/// Marks the tern.linear ops the variant's kernels compute.
+LogicalResult claimLinearKernels(ModuleOp module, const CpuVariant &variant,
+                                 const TargetOptions &options);
+
+/// Replaces each claimed tern.linear by a call to a kernel whose C++ source
+/// rides on the callee's declaration (`kKernelSourceAttr`), with the weights
+/// repacked as a new constant.
+LogicalResult lowerLinearKernels(ModuleOp module, const CpuVariant &variant,
+                                 const TargetOptions &options);
+
+} // namespace mlir::tern::cpu
+
+#endif
