@@ -12,6 +12,7 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libbenchmark-dev
+  g++-aarch64-linux-gnu qemu-user
   python3-numpy python3-onnx python3-sklearn
 )
 

@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "internal.h"
+#include "tern/pool.h"
 
 static void usage(FILE *to, const char *program, const tern_model_desc *m) {
   fprintf(to,
-          "usage: %s [--out DIR] [--weights FILE] INPUT...\n"
+          "usage: %s [--out DIR] [--weights FILE] [-t|--threads N] INPUT...\n"
           "Runs model '%s'. Give one .pb (ONNX TensorProto) or .npy file per "
           "input, in this order:\n",
           program, m->name);
@@ -19,7 +20,8 @@ static void usage(FILE *to, const char *program, const tern_model_desc *m) {
     fprintf(to, "]\n");
   }
   fprintf(to, "Writes DIR/output_K.pb (or .npy when the inputs were .npy); "
-              "DIR defaults to '.'.\n");
+              "DIR defaults to '.'.\n-t N runs kernels on N threads (default: "
+              "every online CPU).\n");
 }
 
 static int check_input(const tern_tensor *t, const tern_tensor_info *want,
@@ -53,6 +55,7 @@ static char *default_weights_path(const char *argv0, const char *model) {
 
 int tern_main(int argc, char **argv, const tern_model_desc *m) {
   const char *out_dir = ".", *weights = NULL;
+  int threads = tern_cpu_count();
   const char **paths = (const char **)calloc((size_t)argc, sizeof(char *));
   int count = 0, status = 1;
   for (int i = 1; i < argc; ++i) {
@@ -61,8 +64,20 @@ int tern_main(int argc, char **argv, const tern_model_desc *m) {
       free(paths);
       return 0;
     }
-    if ((!strcmp(argv[i], "--out") || !strcmp(argv[i], "--weights")) &&
+    if ((!strcmp(argv[i], "-t") || !strcmp(argv[i], "--threads")) &&
         i + 1 < argc) {
+      char *end;
+      long n = strtol(argv[++i], &end, 10);
+      if (*end || n < 1 || n > 1024) {
+        fprintf(stderr,
+                "error: --threads wants a count in [1, 1024], got '%s'\n",
+                argv[i]);
+        free(paths);
+        return 2;
+      }
+      threads = (int)n;
+    } else if ((!strcmp(argv[i], "--out") || !strcmp(argv[i], "--weights")) &&
+               i + 1 < argc) {
       *(argv[i][2] == 'o' ? &out_dir : &weights) = argv[i + 1];
       ++i;
     } else if (argv[i][0] == '-' && argv[i][1] == '-') {
@@ -82,10 +97,13 @@ int tern_main(int argc, char **argv, const tern_model_desc *m) {
     return 2;
   }
 
-  char *default_weights = weights ? NULL : default_weights_path(argv[0], m->name);
-  tern_tensor *inputs = (tern_tensor *)calloc((size_t)count + 1, sizeof *inputs);
+  char *default_weights =
+      weights ? NULL : default_weights_path(argv[0], m->name);
+  tern_tensor *inputs =
+      (tern_tensor *)calloc((size_t)count + 1, sizeof *inputs);
   void **outputs = (void **)calloc((size_t)m->num_outputs + 1, sizeof(void *));
-  const void **input_data = (const void **)calloc((size_t)count + 1, sizeof(void *));
+  const void **input_data =
+      (const void **)calloc((size_t)count + 1, sizeof(void *));
   tern_session *session = NULL;
   int npy = count > 0;
   for (int i = 0; i < count; ++i) {
@@ -109,6 +127,7 @@ int tern_main(int argc, char **argv, const tern_model_desc *m) {
   }
   if (tern_session_open(m, weights ? weights : default_weights, &session) !=
           TERN_OK ||
+      tern_session_set_threads(session, threads) != TERN_OK ||
       tern_session_run(session, input_data, outputs) != TERN_OK) {
     fprintf(stderr, "error: %s\n", tern_last_error());
     goto done;

@@ -47,7 +47,8 @@ static void *worker_main(void *opaque) {
   tern_pool *pool = arg->pool;
   unsigned seen = 0;
   for (;;) {
-    unsigned now = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    unsigned now =
+        atomic_load_explicit(&pool->generation, memory_order_acquire);
     for (int spin = 0; now == seen && spin < SPIN_ROUNDS; ++spin) {
       TERN_CPU_RELAX();
       now = atomic_load_explicit(&pool->generation, memory_order_acquire);
@@ -130,7 +131,9 @@ void tern_pool_destroy(tern_pool *pool) {
   free(pool);
 }
 
-int tern_pool_threads(const tern_pool *pool) { return pool ? pool->threads : 1; }
+int tern_pool_threads(const tern_pool *pool) {
+  return pool ? pool->threads : 1;
+}
 
 void tern_pool_run(tern_pool *pool, tern_task_fn fn, void *ctx) {
   if (!pool || pool->threads == 1) {
@@ -139,7 +142,8 @@ void tern_pool_run(tern_pool *pool, tern_task_fn fn, void *ctx) {
   }
   pool->fn = fn;
   pool->ctx = ctx;
-  atomic_store_explicit(&pool->pending, pool->threads - 1, memory_order_relaxed);
+  atomic_store_explicit(&pool->pending, pool->threads - 1,
+                        memory_order_relaxed);
   publish(pool);
   fn(ctx, 0, pool->threads);
   for (unsigned spin = 0;

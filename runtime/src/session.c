@@ -8,7 +8,7 @@ struct tern_session {
   const tern_model_desc *model;
   tern_weights *weights;
   uint8_t *arena;
-  void **buffers; /* inputs then outputs, as the entry point takes them */
+  void **buffers;  /* inputs then outputs, as the entry point takes them */
   tern_pool *pool; /* kernels split their rows over it */
 };
 
@@ -24,9 +24,9 @@ tern_status tern_session_open(const tern_model_desc *model,
   if (!session)
     return tern_fail(TERN_ERROR_MEMORY, "out of memory");
   session->model = model;
-  tern_status status = tern_weights_open(
-      weights_path, model->weights_bytes, model->weights_checksum,
-      &session->weights);
+  tern_status status =
+      tern_weights_open(weights_path, model->weights_bytes,
+                        model->weights_checksum, &session->weights);
   if (status != TERN_OK) {
     free(session);
     return status;

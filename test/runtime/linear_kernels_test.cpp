@@ -1,0 +1,163 @@
+//===- linear_kernels_test.cpp - CPU kernels against a scalar reference ---===//
+//
+// Property test of runtime/include/tern/cpu/linear.h: every kernel variant
+// this CPU runs (scalar, AVX2, AVX-512 VNNI, AVX-512 VBMI base-3, AMX-INT8
+// for batches >= 16; scalar and NEON on AArch64, where the suite runs this
+// program under qemu-aarch64) on random shapes with ragged K and N, both
+// scale granularities, and 1 and 2 threads. The reference multiplies the
+// unpacked trits directly, so it shares no code with the packed layouts.
+// Plain C++ without GoogleTest, so it cross-compiles with nothing but a
+// cross compiler.
+//
+//===----------------------------------------------------------------------===//
+#include "tern/cpu/linear.h"
+
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace tern::cpu;
+
+namespace {
+int failures = 0, checks = 0;
+
+struct Case {
+  int64_t m, n, k;
+  bool perToken, perChannel;
+};
+
+std::vector<float> reference(const Case &c, const std::vector<int8_t> &x,
+                             const std::vector<int8_t> &w,
+                             const std::vector<float> &xs,
+                             const std::vector<float> &ws) {
+  std::vector<float> y(size_t(c.m * c.n));
+  for (int64_t m = 0; m < c.m; ++m)
+    for (int64_t n = 0; n < c.n; ++n) {
+      int32_t sum = 0;
+      for (int64_t k = 0; k < c.k; ++k)
+        sum += int32_t(x[size_t(m * c.k + k)]) * w[size_t(n * c.k + k)];
+      // tern.linear's dequantization (dialect/TernOps.td).
+      float xm = xs[size_t(c.perToken ? m : 0)];
+      y[size_t(m * c.n + n)] =
+          !c.perChannel ? float(sum) * (xm * ws[0])
+          : !c.perToken ? float(sum) * (xm * ws[size_t(n)])
+                        : (float(sum) * ws[size_t(n)]) * xm;
+    }
+  return y;
+}
+
+using Kernel = void (*)(const PackedLayout &, int64_t, const int8_t *,
+                        const float *, const uint8_t *, const float *, float *,
+                        bool, bool, tern_pool *);
+template <Isa I> Kernel kernelFor() {
+  return [](const PackedLayout &l, int64_t m, const int8_t *x, const float *xs,
+            const uint8_t *w, const float *ws, float *y, bool pt, bool pc,
+            tern_pool *pool) {
+    linear<I, 4>(l, m, x, xs, w, ws, y, pt, pc, pool);
+  };
+}
+
+struct Variant {
+  std::string name;
+  Kernel kernel;
+  Format format;
+};
+
+std::vector<Variant> variants() {
+  std::vector<Variant> list = {{"scalar-i2", kernelFor<Isa::Scalar>(), Format::I2},
+                               {"scalar-t3", kernelFor<Isa::Scalar>(), Format::T3}};
+#if defined(__x86_64__)
+  if (!tern_missing_cpu_feature("avx2,fma"))
+    list.push_back({"avx2-i2", kernelFor<Isa::Avx2>(), Format::I2});
+  else
+    std::printf("note: no AVX2 here; its kernel is not tested\n");
+  if (!tern_missing_cpu_feature("avx512f,avx512bw,avx512vl,avx512vnni")) {
+    list.push_back({std::string("avx512-i2") +
+                        (amx_available() ? " (AMX-INT8 for m >= 16)" : ""),
+                    kernelFor<Isa::Avx512>(), Format::I2});
+    if (!tern_missing_cpu_feature("avx512vbmi"))
+      list.push_back({"avx512vbmi-t3", kernelFor<Isa::Avx512>(), Format::T3});
+  } else {
+    std::printf("note: no AVX-512 VNNI here; its kernels are not tested\n");
+  }
+#endif
+#if defined(__aarch64__)
+  list.push_back({
+#if defined(__ARM_FEATURE_DOTPROD)
+      "neon-dotprod-i2",
+#else
+      "neon-i2",
+#endif
+      kernelFor<Isa::Neon>(), Format::I2});
+#endif
+  return list;
+}
+
+void check(const Variant &v, const Case &c, int threads, tern_pool *pool,
+           std::mt19937 &rng) {
+  std::vector<int8_t> w(size_t(c.n * c.k)), x(size_t(c.m * c.k));
+  for (auto &t : w)
+    t = int8_t(int(rng() % 3) - 1);
+  for (auto &t : x)
+    t = int8_t(int(rng() % 256) - 128); // the full int8 range, -128 included
+  std::vector<float> xs(size_t(c.m)), ws(size_t(c.n));
+  for (auto &s : xs)
+    s = float(1 + rng() % 1000) / 4096.0f;
+  for (auto &s : ws)
+    s = float(1 + rng() % 1000) / 1024.0f;
+  PackedLayout layout{v.format, 4, c.n, c.k};
+  Scratch<uint8_t> packed{size_t(layout.bytes())};
+  pack_weights(layout, w.data(), packed.data);
+  std::vector<float> y(size_t(c.m * c.n), -1.0f);
+  v.kernel(layout, c.m, x.data(), xs.data(), packed.data, ws.data(), y.data(),
+           c.perToken, c.perChannel, pool);
+  std::vector<float> want = reference(c, x, w, xs, ws);
+  ++checks;
+  for (size_t i = 0; i < y.size(); ++i)
+    if (y[i] != want[i]) {
+      std::printf("FAIL %s m=%lld n=%lld k=%lld per_token=%d per_channel=%d "
+                  "threads=%d: y[%zu] = %.9g, want %.9g\n",
+                  v.name.c_str(), (long long)c.m, (long long)c.n,
+                  (long long)c.k, c.perToken, c.perChannel, threads, i,
+                  double(y[i]), double(want[i]));
+      ++failures;
+      return;
+    }
+}
+} // namespace
+
+int main() {
+  std::mt19937 rng(20261123);
+  tern_pool *pools[2] = {nullptr, nullptr};
+  if (tern_pool_create(1, &pools[0]) || tern_pool_create(2, &pools[1])) {
+    std::printf("FAIL: %s\n", tern_last_error());
+    return 1;
+  }
+  std::vector<Case> cases = {
+      {1, 1, 1, true, true},        {1, 4, 256, true, false},
+      {1, 5, 257, false, true},     {1, 3, 320, false, false},
+      {16, 16, 64, true, true},     {17, 33, 321, true, true},
+      {1, 300, 1000, true, false},  {40, 70, 700, false, true},
+      {1, 513, 2560, true, true},   {32, 256, 640, true, false},
+  };
+  // Sizes past kMinParallelWeights, so 2 threads really split the rows.
+  for (int i = 0; i < 30; ++i)
+    cases.push_back({i % 3 == 0 ? int64_t(16 + rng() % 24) : int64_t(1 + rng() % 4),
+                     int64_t(1 + rng() % 400), int64_t(1 + rng() % 1500),
+                     rng() % 2 == 0, rng() % 2 == 0});
+  std::vector<Variant> list = variants();
+  for (const Variant &v : list) {
+    int before = failures;
+    for (const Case &c : cases)
+      for (int threads : {1, 2})
+        check(v, c, threads, pools[threads - 1], rng);
+    std::printf("%s %s: %zu shapes x 1 and 2 threads\n",
+                failures == before ? "ok  " : "FAIL", v.name.c_str(),
+                cases.size());
+  }
+  tern_pool_destroy(pools[0]);
+  tern_pool_destroy(pools[1]);
+  std::printf("%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
