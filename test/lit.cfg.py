@@ -36,3 +36,14 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     ["tern-opt", "ternc", "not", "mlir-translate"], tool_dirs)
+
+# CPU features, so kernel tests run every variant this machine can execute.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                      if line.startswith("flags")), [])
+except OSError:
+    flags = []
+for flag in ("avx2", "avx512_vnni", "avx512vbmi", "amx_int8"):
+    if flag in flags:
+        config.available_features.add("cpu-" + flag.replace("_", ""))

@@ -39,10 +39,10 @@ std::vector<float> reference(const Case &c, const std::vector<int8_t> &x,
         sum += int32_t(x[size_t(m * c.k + k)]) * w[size_t(n * c.k + k)];
       // tern.linear's dequantization (dialect/TernOps.td).
       float xm = xs[size_t(c.perToken ? m : 0)];
-      y[size_t(m * c.n + n)] =
-          !c.perChannel ? float(sum) * (xm * ws[0])
-          : !c.perToken ? float(sum) * (xm * ws[size_t(n)])
-                        : (float(sum) * ws[size_t(n)]) * xm;
+      y[size_t(m * c.n + n)] = !c.perChannel ? float(sum) * (xm * ws[0])
+                               : !c.perToken
+                                   ? float(sum) * (xm * ws[size_t(n)])
+                                   : (float(sum) * ws[size_t(n)]) * xm;
     }
   return y;
 }
@@ -65,8 +65,9 @@ struct Variant {
 };
 
 std::vector<Variant> variants() {
-  std::vector<Variant> list = {{"scalar-i2", kernelFor<Isa::Scalar>(), Format::I2},
-                               {"scalar-t3", kernelFor<Isa::Scalar>(), Format::T3}};
+  std::vector<Variant> list = {
+      {"scalar-i2", kernelFor<Isa::Scalar>(), Format::I2},
+      {"scalar-t3", kernelFor<Isa::Scalar>(), Format::T3}};
 #if defined(__x86_64__)
   if (!tern_missing_cpu_feature("avx2,fma"))
     list.push_back({"avx2-i2", kernelFor<Isa::Avx2>(), Format::I2});
@@ -85,11 +86,12 @@ std::vector<Variant> variants() {
 #if defined(__aarch64__)
   list.push_back({
 #if defined(__ARM_FEATURE_DOTPROD)
-      "neon-dotprod-i2",
+    "neon-dotprod-i2",
 #else
-      "neon-i2",
+    "neon-i2",
 #endif
-      kernelFor<Isa::Neon>(), Format::I2});
+        kernelFor<Isa::Neon>(), Format::I2
+  });
 #endif
   return list;
 }
@@ -135,17 +137,18 @@ int main() {
     return 1;
   }
   std::vector<Case> cases = {
-      {1, 1, 1, true, true},        {1, 4, 256, true, false},
-      {1, 5, 257, false, true},     {1, 3, 320, false, false},
-      {16, 16, 64, true, true},     {17, 33, 321, true, true},
-      {1, 300, 1000, true, false},  {40, 70, 700, false, true},
-      {1, 513, 2560, true, true},   {32, 256, 640, true, false},
+      {1, 1, 1, true, true},       {1, 4, 256, true, false},
+      {1, 5, 257, false, true},    {1, 3, 320, false, false},
+      {16, 16, 64, true, true},    {17, 33, 321, true, true},
+      {1, 300, 1000, true, false}, {40, 70, 700, false, true},
+      {1, 513, 2560, true, true},  {32, 256, 640, true, false},
   };
   // Sizes past kMinParallelWeights, so 2 threads really split the rows.
   for (int i = 0; i < 30; ++i)
-    cases.push_back({i % 3 == 0 ? int64_t(16 + rng() % 24) : int64_t(1 + rng() % 4),
-                     int64_t(1 + rng() % 400), int64_t(1 + rng() % 1500),
-                     rng() % 2 == 0, rng() % 2 == 0});
+    cases.push_back(
+        {i % 3 == 0 ? int64_t(16 + rng() % 24) : int64_t(1 + rng() % 4),
+         int64_t(1 + rng() % 400), int64_t(1 + rng() % 1500), rng() % 2 == 0,
+         rng() % 2 == 0});
   std::vector<Variant> list = variants();
   for (const Variant &v : list) {
     int before = failures;

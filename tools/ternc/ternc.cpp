@@ -64,8 +64,15 @@ static cl::opt<EmitKind> emitKind(
     cl::cat(category));
 static cl::opt<std::string>
     targetName("target",
-               cl::desc("Code generator, optionally with a variant: cpu"),
+               cl::desc("Code generator, optionally with a variant: cpu "
+                        "(= cpu:native), cpu:x86-64-v3, cpu:avx512, "
+                        "cpu:neon, cpu:scalar"),
                cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> weightFormat(
+    "weight-format",
+    cl::desc("Ternary weight format of CPU kernels: auto (by model size), "
+             "i2 (2 bits), t3 (base 3, 1.6 bits; needs AVX-512 VBMI)"),
+    cl::init("auto"), cl::cat(category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Shape of graph input N, overriding the model's: N:d0,d1,..."),
@@ -298,6 +305,7 @@ int main(int argc, char **argv) {
                           : modelNameOpt.getValue();
   options.symbolPrefix = symbolPrefixFor(options.modelName);
   options.variant = variant.str();
+  options.weightFormat = weightFormat;
   options.verbose = verbose;
   if (options.modelName.empty() ||
       llvm::StringRef(options.modelName).find_first_of("/\\") !=

@@ -38,6 +38,11 @@ w2 = numpy_helper.from_array(rng.standard_normal((12, 5)).astype(np.float32), "w
 save("wide", [helper.make_node("MatMul", ["x", "w2"], ["y"], name="matmul")],
      [tensor("x", [3, 12])], [tensor("y", [3, 5])], [w2])
 np.save(os.path.join(out, "x_wide.npy"), rng.standard_normal((3, 12)).astype(np.float32))
+# A batch of 20 tokens (>= 16: the prefill kernels) with ragged K and N.
+save("batch", [helper.make_node("MatMul", ["x", "w3"], ["y"], name="matmul")],
+     [tensor("x", [20, 300])], [tensor("y", [20, 70])],
+     [numpy_helper.from_array(rng.standard_normal((300, 70)).astype(np.float32), "w3")])
+np.save(os.path.join(out, "x_batch.npy"), rng.standard_normal((20, 300)).astype(np.float32))
 
 # Truncated and non-ONNX files.
 data = good.SerializeToString()
