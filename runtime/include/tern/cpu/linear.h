@@ -104,22 +104,18 @@ inline void pack_weights(const PackedLayout &layout, const int8_t *trits,
       }
 }
 
-/* 256-entry tables mapping a T3 byte to its first four codes (packed as I2
- * does) and to its fifth. Bytes >= 243 never occur in packed weights; they
- * decode to zero weights rather than to garbage. */
+/* T3 decode: a byte b = sum_q 3^q c_q splits into its fifth code
+ * c4 = b / 81 and rest = b % 81, whose four codes low4[rest] packs as I2
+ * does. 128 entries, so one vpermi2b covers the table. Bytes >= 243 never
+ * occur in packed weights; every kernel reads them as 242 (all codes 2). */
 struct Base3Tables {
-  alignas(64) uint8_t low4[256];
-  alignas(64) uint8_t fifth[256];
-  constexpr Base3Tables() : low4(), fifth() {
-    for (int v = 0; v < 256; ++v) {
-      int rest = v < 243 ? v : 121; /* 121 = 11111 in base 3 */
-      int packed = 0;
-      for (int q = 0; q < 4; ++q) {
-        packed |= (rest % 3) << (2 * q);
-        rest /= 3;
-      }
-      low4[v] = (uint8_t)packed;
-      fifth[v] = (uint8_t)rest;
+  alignas(64) uint8_t low4[128];
+  constexpr Base3Tables() : low4() {
+    for (int rest = 0; rest < 128; ++rest) {
+      int value = rest < 81 ? rest : 80, packed = 0;
+      for (int q = 0; q < 4; ++q, value /= 3)
+        packed |= (value % 3) << (2 * q);
+      low4[rest] = (uint8_t)packed;
     }
   }
 };
@@ -179,8 +175,9 @@ inline void gemv_scalar(const LinearCall &call, const int8_t *x, int64_t t0,
         for (int j = 0; j < kBlockBytes; ++j) {
           unsigned byte = block[j];
           if (L.format == Format::T3) {
-            sum += xb[256 + j] * tables.fifth[byte];
-            byte = tables.low4[byte];
+            byte = std::min(byte, 242u);
+            sum += xb[256 + j] * int(byte / 81);
+            byte = tables.low4[byte % 81];
           }
           for (int q = 0; q < 4; ++q)
             sum += xb[64 * q + j] * (int)((byte >> (2 * q)) & 3);

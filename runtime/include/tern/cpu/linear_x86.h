@@ -20,9 +20,14 @@
 namespace tern {
 namespace cpu {
 
-/* Bytes ahead of the current block that kernels prefetch: far enough to
- * cover DRAM latency at full bandwidth, near enough to stay in L1/L2. */
-constexpr int64_t kPrefetchBytes = 2048;
+/* Weight bytes ahead of the current block that kernels prefetch, into L2
+ * (T1): measured on the 2-core AVX-512 machine, 4 KiB into L2 lets DRAM
+ * transfers overlap the decode (cold GEMV 29 of 32 GB/s) where 2 KiB into
+ * L1 (T0) left them mostly serial (20 of 32 GB/s). */
+constexpr int64_t kPrefetchBytes = 4096;
+inline void prefetch_weights(const uint8_t *block) {
+  _mm_prefetch((const char *)(block + kPrefetchBytes), _MM_HINT_T1);
+}
 
 /* Sum of the 16 lanes, through memory: once per row, and GCC 12's
  * lane-shuffling intrinsics trip -Wmaybe-uninitialized in its own header. */
@@ -35,14 +40,33 @@ TERN_TARGET_AVX512 inline int32_t sum_lanes(__m512i v) {
   return sum;
 }
 
-/* ---- AVX-512 VNNI, I2: one 64-byte load gives 4 x 64 codes (shift, mask);
- * R rows share the x vectors; 4 independent accumulators per row. */
+/* Masks selecting the four 2-bit planes of a code byte in place. Unshifted
+ * planes weigh 1, 4, 16 and 64: vpdpbusd takes them as unsigned bytes
+ * (<= 128), and the sums are shifted back once per row. This spares three
+ * shifts per 64 bytes on port 0, which vpdpbusd already keeps busy. */
+struct PlaneMasks512 {
+  __m512i m[4];
+};
+TERN_TARGET_AVX512 inline PlaneMasks512 plane_masks512() {
+  return {{_mm512_set1_epi8(0x03), _mm512_set1_epi8(0x0c),
+           _mm512_set1_epi8(0x30), _mm512_set1_epi8(char(0xc0))}};
+}
+/* sum_q acc[q] / 4^q; each acc[q] is an exact multiple of 4^q. */
+TERN_TARGET_AVX512 inline int32_t sum_planes(const __m512i acc[4]) {
+  return sum_lanes(
+      _mm512_add_epi32(_mm512_add_epi32(acc[0], _mm512_srai_epi32(acc[1], 2)),
+                       _mm512_add_epi32(_mm512_srai_epi32(acc[2], 4),
+                                        _mm512_srai_epi32(acc[3], 6))));
+}
+
+/* ---- AVX-512 VNNI, I2: one 64-byte load gives 4 x 64 codes (masked in
+ * place); R rows share the x vectors; 4 independent accumulators per row. */
 template <int R, int64_t KB>
 TERN_TARGET_AVX512 inline void
 gemv_i2_avx512(const uint8_t *w, const PackedLayout &L, const int8_t *x,
                int64_t t0, int64_t t1, int32_t *sums) {
   const int64_t kblocks = KB ? KB : L.k_blocks();
-  const __m512i mask = _mm512_set1_epi8(3);
+  const PlaneMasks512 planes = plane_masks512();
   for (int64_t t = t0; t < t1; ++t) {
     const uint8_t *wt = w + t * kblocks * R * kBlockBytes;
     __m512i acc[R][4];
@@ -52,149 +76,126 @@ gemv_i2_avx512(const uint8_t *w, const PackedLayout &L, const int8_t *x,
         acc[r][q] = _mm512_setzero_si512();
     for (int64_t b = 0; b < kblocks; ++b) {
       const int8_t *xb = x + b * 256;
-      const __m512i x0 = _mm512_load_si512(xb);
-      const __m512i x1 = _mm512_load_si512(xb + 64);
-      const __m512i x2 = _mm512_load_si512(xb + 128);
-      const __m512i x3 = _mm512_load_si512(xb + 192);
+      __m512i xq[4];
+      for (int q = 0; q < 4; ++q)
+        xq[q] = _mm512_load_si512(xb + 64 * q);
       const uint8_t *wb = wt + b * R * kBlockBytes;
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
-        _mm_prefetch((const char *)(wb + r * kBlockBytes + kPrefetchBytes),
-                     _MM_HINT_T0);
+        prefetch_weights(wb + r * kBlockBytes);
         const __m512i v = _mm512_load_si512(wb + r * kBlockBytes);
-        acc[r][0] =
-            _mm512_dpbusd_epi32(acc[r][0], _mm512_and_si512(v, mask), x0);
-        acc[r][1] = _mm512_dpbusd_epi32(
-            acc[r][1], _mm512_and_si512(_mm512_srli_epi16(v, 2), mask), x1);
-        acc[r][2] = _mm512_dpbusd_epi32(
-            acc[r][2], _mm512_and_si512(_mm512_srli_epi16(v, 4), mask), x2);
-        acc[r][3] = _mm512_dpbusd_epi32(
-            acc[r][3], _mm512_and_si512(_mm512_srli_epi16(v, 6), mask), x3);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q)
+          acc[r][q] = _mm512_dpbusd_epi32(
+              acc[r][q], _mm512_and_si512(v, planes.m[q]), xq[q]);
       }
     }
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
-      sums[(t - t0) * R + r] =
-          sum_lanes(_mm512_add_epi32(_mm512_add_epi32(acc[r][0], acc[r][1]),
-                                     _mm512_add_epi32(acc[r][2], acc[r][3])));
+      sums[(t - t0) * R + r] = sum_planes(acc[r]);
   }
 }
 
-/* A 256-entry byte table lookup: vpermi2b covers 128 entries, the sign bit
- * of each index picks the half. */
-struct Table256 {
-  __m512i q0, q1, q2, q3;
-};
-TERN_TARGET_VBMI inline Table256 load_table(const uint8_t *table) {
-  return {_mm512_load_si512(table), _mm512_load_si512(table + 64),
-          _mm512_load_si512(table + 128), _mm512_load_si512(table + 192)};
-}
-TERN_TARGET_VBMI inline __m512i lookup(const Table256 &t, __m512i index,
-                                       __mmask64 high) {
-  return _mm512_mask_blend_epi8(high,
-                                _mm512_permutex2var_epi8(t.q0, index, t.q1),
-                                _mm512_permutex2var_epi8(t.q2, index, t.q3));
-}
-
-/* ---- AVX-512 VBMI, T3: two table lookups turn 64 bytes into 5 x 64 codes. */
+/* ---- AVX-512 VBMI, T3: 64 bytes give 5 x 64 codes. Two compare-and-
+ * subtract steps split each byte into c4 and rest (< 81), one vpermi2b maps
+ * rest to four 2-bit planes (masked in place, as for I2). Only ports 0 and 5
+ * run 512-bit work, so decode is counted in uops: 7 here against 4 table
+ * lookups and 3 blend/mask ops for a 256-entry table. */
 template <int R, int64_t KB>
 TERN_TARGET_VBMI inline void
 gemv_t3_avx512(const uint8_t *w, const PackedLayout &L, const int8_t *x,
                int64_t t0, int64_t t1, int32_t *sums) {
   const int64_t kblocks = KB ? KB : L.k_blocks();
-  const __m512i mask = _mm512_set1_epi8(3);
-  const Table256 low4 = load_table(base3_tables().low4);
-  const Table256 fifth = load_table(base3_tables().fifth);
+  const PlaneMasks512 planes = plane_masks512();
+  const __m512i table_lo = _mm512_load_si512(base3_tables().low4);
+  const __m512i table_hi = _mm512_load_si512(base3_tables().low4 + 64);
+  const __m512i c81 = _mm512_set1_epi8(81), c162 = _mm512_set1_epi8(char(162));
+  const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
   for (int64_t t = t0; t < t1; ++t) {
     const uint8_t *wt = w + t * kblocks * R * kBlockBytes;
-    __m512i acc[R][2];
+    __m512i acc[R][4];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
-      acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+      for (int q = 0; q < 4; ++q)
+        acc[r][q] = _mm512_setzero_si512();
     for (int64_t b = 0; b < kblocks; ++b) {
       const int8_t *xb = x + b * 320;
       const uint8_t *wb = wt + b * R * kBlockBytes;
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
-        _mm_prefetch((const char *)(wb + r * kBlockBytes + kPrefetchBytes),
-                     _MM_HINT_T0);
+        prefetch_weights(wb + r * kBlockBytes);
         const __m512i v = _mm512_load_si512(wb + r * kBlockBytes);
-        const __mmask64 high = _mm512_movepi8_mask(v);
-        const __m512i lo = lookup(low4, v, high);
-        const __m512i c4 = lookup(fifth, v, high);
-        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], _mm512_and_si512(lo, mask),
-                                        _mm512_load_si512(xb));
-        acc[r][1] = _mm512_dpbusd_epi32(
-            acc[r][1], _mm512_and_si512(_mm512_srli_epi16(lo, 2), mask),
-            _mm512_load_si512(xb + 64));
-        acc[r][0] = _mm512_dpbusd_epi32(
-            acc[r][0], _mm512_and_si512(_mm512_srli_epi16(lo, 4), mask),
-            _mm512_load_si512(xb + 128));
-        acc[r][1] = _mm512_dpbusd_epi32(
-            acc[r][1], _mm512_and_si512(_mm512_srli_epi16(lo, 6), mask),
-            _mm512_load_si512(xb + 192));
+        const __mmask64 ge81 = _mm512_cmpge_epu8_mask(v, c81);
+        const __mmask64 ge162 = _mm512_cmpge_epu8_mask(v, c162);
+        __m512i rest = _mm512_mask_sub_epi8(v, ge81, v, c81);
+        rest = _mm512_mask_sub_epi8(rest, ge162, rest, c81);
+        const __m512i low4 = _mm512_permutex2var_epi8(table_lo, rest, table_hi);
+        const __m512i c4 =
+            _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(ge81, one), ge162, two);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q)
+          acc[r][q] = _mm512_dpbusd_epi32(acc[r][q],
+                                          _mm512_and_si512(low4, planes.m[q]),
+                                          _mm512_load_si512(xb + 64 * q));
         acc[r][0] =
             _mm512_dpbusd_epi32(acc[r][0], c4, _mm512_load_si512(xb + 256));
       }
     }
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
-      sums[(t - t0) * R + r] =
-          sum_lanes(_mm512_add_epi32(acc[r][0], acc[r][1]));
+      sums[(t - t0) * R + r] = sum_planes(acc[r]);
   }
 }
 
-/* ---- AVX2, I2: maddubs (u8 codes x s8 x) into 16-bit pairs, four of them
- * summed before one madd widens to 32 bits (|sum| <= 4 * 512, no overflow). */
+/* ---- AVX2, I2: maddubs (u8 codes x s8 x) into 16-bit pairs. One shift by
+ * 4 gives the upper two planes; the planes weighing 4 (masked in place) are
+ * summed apart from those weighing 1, each pair of maddubs staying within
+ * 16 bits (|sum| <= 2 * 2 * 8 * 128), and widened by one madd each. */
 template <int R, int64_t KB>
 TERN_TARGET_AVX2 inline void
 gemv_i2_avx2(const uint8_t *w, const PackedLayout &L, const int8_t *x,
              int64_t t0, int64_t t1, int32_t *sums) {
   const int64_t kblocks = KB ? KB : L.k_blocks();
-  const __m256i mask = _mm256_set1_epi8(3);
+  const __m256i low = _mm256_set1_epi8(0x03), high = _mm256_set1_epi8(0x0c);
   const __m256i ones = _mm256_set1_epi16(1);
   for (int64_t t = t0; t < t1; ++t) {
     const uint8_t *wt = w + t * kblocks * R * kBlockBytes;
-    __m256i acc[R];
+    __m256i acc1[R], acc4[R]; /* planes weighing 1 and 4 */
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
-      acc[r] = _mm256_setzero_si256();
+      acc1[r] = acc4[r] = _mm256_setzero_si256();
     for (int64_t b = 0; b < kblocks; ++b) {
       const int8_t *xb = x + b * 256;
       const uint8_t *wb = wt + b * R * kBlockBytes;
 #pragma GCC unroll 2
       for (int h = 0; h < 2; ++h) {
-        const __m256i x0 = _mm256_load_si256((const __m256i *)(xb + h * 32));
-        const __m256i x1 =
-            _mm256_load_si256((const __m256i *)(xb + 64 + h * 32));
-        const __m256i x2 =
-            _mm256_load_si256((const __m256i *)(xb + 128 + h * 32));
-        const __m256i x3 =
-            _mm256_load_si256((const __m256i *)(xb + 192 + h * 32));
+        __m256i xq[4];
+        for (int q = 0; q < 4; ++q)
+          xq[q] = _mm256_load_si256((const __m256i *)(xb + 64 * q + h * 32));
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
           const uint8_t *row = wb + r * kBlockBytes + h * 32;
           if (h == 0)
-            _mm_prefetch((const char *)(row + kPrefetchBytes), _MM_HINT_T0);
+            prefetch_weights(row);
           const __m256i v = _mm256_load_si256((const __m256i *)row);
-          __m256i p = _mm256_maddubs_epi16(_mm256_and_si256(v, mask), x0);
-          p = _mm256_add_epi16(
-              p, _mm256_maddubs_epi16(
-                     _mm256_and_si256(_mm256_srli_epi16(v, 2), mask), x1));
-          p = _mm256_add_epi16(
-              p, _mm256_maddubs_epi16(
-                     _mm256_and_si256(_mm256_srli_epi16(v, 4), mask), x2));
-          p = _mm256_add_epi16(
-              p, _mm256_maddubs_epi16(
-                     _mm256_and_si256(_mm256_srli_epi16(v, 6), mask), x3));
-          acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(p, ones));
+          const __m256i v4 = _mm256_srli_epi16(v, 4);
+          const __m256i p1 = _mm256_add_epi16(
+              _mm256_maddubs_epi16(_mm256_and_si256(v, low), xq[0]),
+              _mm256_maddubs_epi16(_mm256_and_si256(v4, low), xq[2]));
+          const __m256i p4 = _mm256_add_epi16(
+              _mm256_maddubs_epi16(_mm256_and_si256(v, high), xq[1]),
+              _mm256_maddubs_epi16(_mm256_and_si256(v4, high), xq[3]));
+          acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(p1, ones));
+          acc4[r] = _mm256_add_epi32(acc4[r], _mm256_madd_epi16(p4, ones));
         }
       }
     }
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc[r]),
-                                _mm256_extracti128_si256(acc[r], 1));
+      const __m256i acc =
+          _mm256_add_epi32(acc1[r], _mm256_srai_epi32(acc4[r], 2));
+      __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc),
+                                _mm256_extracti128_si256(acc, 1));
       s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
       s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
       sums[(t - t0) * R + r] = _mm_cvtsi128_si32(s);
