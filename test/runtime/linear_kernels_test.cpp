@@ -77,6 +77,17 @@ std::vector<Variant> variants() {
     list.push_back({std::string("avx512-i2") +
                         (amx_available() ? " (AMX-INT8 for m >= 16)" : ""),
                     kernelFor<Isa::Avx512>(), Format::I2});
+    if (amx_available())
+      list.push_back({"avx512-i2 (vpdpbusd for m >= 4, AMX off)",
+                      [](const PackedLayout &l, int64_t m, const int8_t *x,
+                         const float *xs, const uint8_t *w, const float *ws,
+                         float *y, bool pt, bool pc, tern_pool *pool) {
+                        amx_allowed() = false;
+                        linear<Isa::Avx512, 4>(l, m, x, xs, w, ws, y, pt, pc,
+                                               pool);
+                        amx_allowed() = true;
+                      },
+                      Format::I2});
     if (!tern_missing_cpu_feature("avx512vbmi"))
       list.push_back({"avx512vbmi-t3", kernelFor<Isa::Avx512>(), Format::T3});
   } else {

@@ -191,6 +191,7 @@ inline void gemv_scalar(const LinearCall &call, const int8_t *x, int64_t t0,
 } // namespace tern
 
 #if defined(__x86_64__)
+#include "tern/cpu/gemm_x86.h"
 #include "tern/cpu/linear_x86.h"
 #endif
 #if defined(__aarch64__)
@@ -213,7 +214,8 @@ inline void gemv_tiles(const LinearCall &call, const int8_t *x, int64_t t0,
     return gemv_i2_avx512<R, KB>(call.w, call.layout, x, t0, t1, sums);
   }
   if constexpr (I == Isa::Avx2)
-    return gemv_i2_avx2<R, KB>(call.w, call.layout, x, t0, t1, sums);
+    if (call.layout.format == Format::I2)
+      return gemv_i2_avx2<R, KB>(call.w, call.layout, x, t0, t1, sums);
 #endif
 #if defined(__aarch64__)
   if constexpr (I == Isa::Neon)
@@ -243,6 +245,11 @@ void gemv_task(void *opaque, int thread, int threads) {
     }
   }
 }
+
+/* From this batch on, x86 kernels decode weights once per chunk of row
+ * tiles and reuse them across tokens (gemm_x86.h); below it, each token
+ * runs the batch-1 kernels. */
+constexpr int64_t kGemmMinBatch = 4;
 
 /* Layers below this many weights run on the calling thread: waking the
  * pool costs more than it saves. */
@@ -276,6 +283,11 @@ void linear(const PackedLayout &layout, int64_t m, const int8_t *x,
     if (layout.format == Format::I2 && m >= kAmxMinBatch && amx_available() &&
         16 % R == 0)
       return linear_amx(call, pool);
+  /* T3 decodes with VBMI, which Isa::Avx512 models check at load only when
+   * they use T3 (tern_model_desc.cpu_features). */
+  if constexpr (I == Isa::Avx512 || I == Isa::Avx2)
+    if (m >= kGemmMinBatch && (I == Isa::Avx512 || layout.format == Format::I2))
+      return tern_pool_run(pool, gemm_task<I, R, K_BLOCKS>, &call);
 #endif
   tern_pool_run(pool, gemv_task<I, R, K_BLOCKS>, &call);
 }
