@@ -304,11 +304,13 @@ void gemv(benchmark::State &state, Kernel kernel, Shape shape, int threads,
 }
 
 void gemm(benchmark::State &state, Kernel kernel, Shape shape, int threads,
-          const std::vector<uint8_t> *packed) {
+          const std::vector<uint8_t> *packed, bool amx) {
   const Copies *copies = &copiesOf(packed, false);
   Runner runner(kernel, shape, kPrefillBatch, threads);
+  bool wasAllowed = amx_allowed().exchange(amx);
   for (auto _ : state)
     runner.run(copies->at(0));
+  amx_allowed() = wasAllowed;
   state.counters["GOPS"] =
       benchmark::Counter(2.0 * double(kPrefillBatch * shape.n * shape.k),
                          benchmark::Counter::kIsIterationInvariantRate);
@@ -345,8 +347,14 @@ std::string gemvName(const Shape &s, Kernel k, int threads, bool cold) {
   return "gemv/" + shapeName(s) + "/" + kernelName(k) + "/t" +
          std::to_string(threads) + (cold ? "/cold" : "/hot");
 }
-std::string gemmName(const Shape &s, Kernel k, int threads) {
-  return "gemm128/" + shapeName(s) + "/" + kernelName(k) + "/t" +
+/// Batched calls run on AMX where the CPU has it; `amx` false measures the
+/// vpdpbusd path instead (as on AVX-512 CPUs without AMX).
+std::string gemmKernelName(Kernel k, bool amx) {
+  return std::string(kernelName(k)) +
+         (k == Kernel::I2Avx512 ? (amx ? "-amx" : "-vnni") : "");
+}
+std::string gemmName(const Shape &s, Kernel k, int threads, bool amx) {
+  return "gemm128/" + shapeName(s) + "/" + gemmKernelName(k, amx) + "/t" +
          std::to_string(threads);
 }
 std::string bandwidthName(int64_t mib, int threads) {
@@ -385,12 +393,15 @@ void registerAll(std::vector<std::unique_ptr<std::vector<uint8_t>>> &keep) {
             ->MinTime(0.3)
             ->Unit(benchmark::kMicrosecond);
       }
-      if (kernel != Kernel::T3Avx512)
-        benchmark::RegisterBenchmark(gemmName(shape, kernel, 2).c_str(), gemm,
-                                     kernel, shape, 2, packed)
+      for (bool amx : {false, true}) {
+        if (amx && (kernel != Kernel::I2Avx512 || !amx_available()))
+          continue;
+        benchmark::RegisterBenchmark(gemmName(shape, kernel, 2, amx).c_str(),
+                                     gemm, kernel, shape, 2, packed, amx)
             ->UseRealTime()
             ->MinTime(0.3)
             ->Unit(benchmark::kMillisecond);
+      }
     }
   }
 }
@@ -438,16 +449,20 @@ void printSummary(const std::map<std::string, double> &rates) {
   std::printf("\n## Batch-128 GEMM, 2 threads (GOPS = 2 M N K / s)\n\n"
               "| K x N | kernel | GOPS | x baseline |\n|---|---|---:|---:|\n");
   for (const Shape &shape : kShapes)
-    for (Kernel kernel : kKernels) {
-      double gops = rate(gemmName(shape, kernel, 2));
-      if (gops == 0)
-        continue;
-      double base = rate(gemmName(shape, Kernel::Baseline, 2));
-      std::printf("| %s | %s | %.0f | %.2f |\n", shapeName(shape).c_str(),
-                  kernelName(kernel), gops, base ? gops / base : 0);
-    }
-  std::printf("\nAMX-INT8 %s for the tern-i2-avx512 GEMM on this machine.\n",
-              amx_available() ? "was used" : "was not available");
+    for (Kernel kernel : kKernels)
+      for (bool amx : {false, true}) {
+        if (amx && kernel != Kernel::I2Avx512)
+          continue;
+        double gops = rate(gemmName(shape, kernel, 2, amx));
+        if (gops == 0)
+          continue;
+        double base = rate(gemmName(shape, Kernel::Baseline, 2, false));
+        std::printf("| %s | %s | %.0f | %.2f |\n", shapeName(shape).c_str(),
+                    gemmKernelName(kernel, amx).c_str(), gops,
+                    base ? gops / base : 0);
+      }
+  std::printf("\nAMX-INT8 %s on this machine.\n",
+              amx_available() ? "is available" : "is not available");
 }
 } // namespace
 

@@ -20,11 +20,6 @@ using namespace mlir::tern;
 
 namespace {
 constexpr int kRowsPerTile = 4;
-/// Above this many bytes of ternary weights (in I2) a model streams from
-/// DRAM at decode, where T3's 20% fewer bytes beat its costlier decode
-/// (bench/README.md); below, weights stay in cache and I2 decodes faster.
-constexpr int64_t kStreamingBytes = int64_t(64) << 20;
-
 const char *kAvx512Features = "avx512f,avx512bw,avx512vl,avx512vnni";
 
 cpu::CpuVariant avx512(bool vbmi) {
@@ -222,21 +217,15 @@ LogicalResult cpu::claimLinearKernels(ModuleOp module,
     return module.emitError()
            << "weight format t3 needs AVX-512 VBMI; target cpu is "
            << variant.description;
-  SmallVector<Claim> claims;
-  int64_t streamedBytes = 0;
-  module.walk([&](LinearOp op) {
-    if (std::optional<Claim> claim = claimable(op)) {
-      claims.push_back(*claim);
-      streamedBytes += claim->n * (claim->k + 3) / 4;
-    }
-  });
+  // `auto` takes I2: measured on the AVX-512 machine (bench/README.md), I2
+  // GEMV streams at DRAM speed, while T3's decode keeps it below (fewer
+  // weights per second despite 20% fewer bytes) and AMX takes only I2.
+  bool t3 = format == "t3";
   Builder b(module.getContext());
-  for (const Claim &claim : claims) {
-    bool t3 = format == "t3" || (format == "auto" && variant.base3 &&
-                                 claim.m < ::tern::cpu::kAmxMinBatch &&
-                                 streamedBytes > kStreamingBytes);
-    claim.op->setAttr(kTargetKernelAttr, b.getStringAttr(t3 ? "t3" : "i2"));
-  }
+  module.walk([&](LinearOp op) {
+    if (claimable(op))
+      op->setAttr(kTargetKernelAttr, b.getStringAttr(t3 ? "t3" : "i2"));
+  });
   return success();
 }
 

@@ -15,8 +15,12 @@
  *       order. Kernels compute sum x * c with a u8 x s8 dot product
  *       (vpdpbusd, maddubs, sdot) and subtract sum(x) once per token.
  *   T3  base 3, 1.6 bits per weight: byte j holds sum_q 3^q c_q for
- *       k = 320 b + 64 q + j, q < 5. Decoded with two 256-entry byte tables
- *       (vpermi2b on AVX-512 VBMI) into the I2 codes.
+ *       k = 320 b + 64 q + j, q < 5. Decoded into I2 codes by splitting
+ *       off the fifth code (b / 81) and one 128-entry table lookup
+ *       (vpermi2b on AVX-512 VBMI) for the other four.
+ * Batch-1 kernels mask the 2-bit planes in place rather than shifting them
+ * (a plane weighing 4^q is shifted back once per row). Batched calls decode
+ * weights once and reuse them across tokens (gemm_x86.h).
  * Padding (k >= K, rows >= N) holds code 1 (a zero weight); x is copied into
  * a zero-padded buffer, so padding never reaches a result. */
 #ifndef TERN_CPU_LINEAR_H
@@ -224,7 +228,8 @@ inline void gemv_tiles(const LinearCall &call, const int8_t *x, int64_t t0,
   gemv_scalar(call, x, t0, t1, sums);
 }
 
-/* One thread's share: a contiguous range of row tiles, every token. */
+/* One thread's share: a contiguous range of row tiles, a chunk at a time,
+ * every token over each chunk while it is still in cache. */
 template <Isa I, int R, int64_t KB>
 void gemv_task(void *opaque, int thread, int threads) {
   const LinearCall &call = *static_cast<const LinearCall *>(opaque);
@@ -233,10 +238,10 @@ void gemv_task(void *opaque, int thread, int threads) {
   const int64_t begin = tiles * thread / threads;
   const int64_t end = tiles * (thread + 1) / threads;
   int32_t sums[kTilesPerChunk * R];
-  for (int64_t m = 0; m < call.m; ++m) {
-    const int8_t *x = call.x_padded + m * L.k_padded();
-    for (int64_t t0 = begin; t0 < end; t0 += kTilesPerChunk) {
-      int64_t t1 = std::min(end, t0 + kTilesPerChunk);
+  for (int64_t t0 = begin; t0 < end; t0 += kTilesPerChunk) {
+    int64_t t1 = std::min(end, t0 + kTilesPerChunk);
+    for (int64_t m = 0; m < call.m; ++m) {
+      const int8_t *x = call.x_padded + m * L.k_padded();
       gemv_tiles<I, R, KB>(call, x, t0, t1, sums);
       for (int64_t n = t0 * R; n < std::min(L.n, t1 * R); ++n)
         call.y[m * L.n + n] =
