@@ -26,8 +26,10 @@ config.substitutions.append((
 # The system Python, which has numpy, for independent reference checks.
 config.substitutions.append(("%numpy_python", "/usr/bin/python3"))
 # Test data shared beside the project (see ../shared/README.md).
-config.substitutions.append((
-    "%shared", os.path.join(os.path.dirname(config.tern_src_root), "shared")))
+shared_dir = os.path.join(os.path.dirname(config.tern_src_root), "shared")
+config.substitutions.append(("%shared", shared_dir))
+if os.path.isdir(os.path.join(shared_dir, "testdata", "gguf-llamacpp")):
+    config.available_features.add("gguf-llamacpp")
 config.substitutions.append(("%tern_src", config.tern_src_root))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
@@ -35,7 +37,7 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["tern-opt", "ternc", "not", "mlir-translate"], tool_dirs)
+    ["tern-opt", "ternc", "tern-gguf", "not", "mlir-translate"], tool_dirs)
 
 # CPU features, so kernel tests run every variant this machine can execute.
 try:
