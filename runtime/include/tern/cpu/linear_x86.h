@@ -23,8 +23,8 @@ namespace cpu {
 
 /* Weight bytes ahead of the current block that kernels prefetch, into L2
  * (T1): measured on the 2-core AVX-512 machine, 4 KiB into L2 lets DRAM
- * transfers overlap the decode (cold GEMV 29 of 32 GB/s) where 2 KiB into
- * L1 (T0) left them mostly serial (20 of 32 GB/s). */
+ * transfers overlap the decode (cold I2 GEMV 25 GB/s of 32) where 2 KiB
+ * into L1 (T0) left them mostly serial (20 GB/s). */
 constexpr int64_t kPrefetchBytes = 4096;
 inline void prefetch_weights(const uint8_t *block) {
   _mm_prefetch((const char *)(block + kPrefetchBytes), _MM_HINT_T1);
