@@ -35,24 +35,16 @@ TERN_TARGET_AVX2 inline void decode_i2_avx2(const uint8_t *w, int64_t blocks,
 TERN_TARGET_VBMI inline void decode_t3_vbmi(const uint8_t *w, int64_t blocks,
                                             uint8_t *codes) {
   const __m512i mask = _mm512_set1_epi8(3);
-  const __m512i table_lo = _mm512_load_si512(base3_tables().low4);
-  const __m512i table_hi = _mm512_load_si512(base3_tables().low4 + 64);
-  const __m512i c81 = _mm512_set1_epi8(81), c162 = _mm512_set1_epi8(char(162));
-  const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
+  const Base3Decoder base3 = base3_decoder();
   for (int64_t i = 0; i < blocks; ++i) {
     const __m512i v = _mm512_load_si512(w + 64 * i);
-    const __mmask64 ge81 = _mm512_cmpge_epu8_mask(v, c81);
-    const __mmask64 ge162 = _mm512_cmpge_epu8_mask(v, c162);
-    __m512i rest = _mm512_mask_sub_epi8(v, ge81, v, c81);
-    rest = _mm512_mask_sub_epi8(rest, ge162, rest, c81);
-    const __m512i low4 = _mm512_permutex2var_epi8(table_lo, rest, table_hi);
+    __m512i low4, c4;
+    decode_base3(base3, v, low4, c4);
     uint8_t *out = codes + i * 320;
     for (int q = 0; q < 4; ++q)
       _mm512_store_si512(
           out + 64 * q, _mm512_and_si512(_mm512_srli_epi16(low4, 2 * q), mask));
-    _mm512_store_si512(
-        out + 256,
-        _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(ge81, one), ge162, two));
+    _mm512_store_si512(out + 256, c4);
   }
 }
 

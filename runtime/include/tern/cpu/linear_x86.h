@@ -97,21 +97,41 @@ gemv_i2_avx512(const uint8_t *w, const PackedLayout &L, const int8_t *x,
   }
 }
 
-/* ---- AVX-512 VBMI, T3: 64 bytes give 5 x 64 codes. Two compare-and-
- * subtract steps split each byte into c4 and rest (< 81), one vpermi2b maps
- * rest to four 2-bit planes (masked in place, as for I2). Only ports 0 and 5
- * run 512-bit work, so decode is counted in uops: 7 here against 4 table
- * lookups and 3 blend/mask ops for a 256-entry table. */
+/* T3 decode of 64 bytes (linear.h, Base3Tables): two compare-and-subtract
+ * steps split each byte into its fifth code c4 and rest (< 81); one
+ * vpermi2b maps rest to its four codes, packed as I2 packs them. Only ports
+ * 0 and 5 run 512-bit work, so decode is counted in uops: 7 here against 4
+ * table lookups and 3 blend/mask ops for a 256-entry table. */
+struct Base3Decoder {
+  __m512i table_lo, table_hi, c81, c162, one, two;
+};
+TERN_TARGET_VBMI inline Base3Decoder base3_decoder() {
+  return {_mm512_load_si512(base3_tables().low4),
+          _mm512_load_si512(base3_tables().low4 + 64),
+          _mm512_set1_epi8(81),
+          _mm512_set1_epi8(char(162)),
+          _mm512_set1_epi8(1),
+          _mm512_set1_epi8(2)};
+}
+TERN_TARGET_VBMI inline void decode_base3(const Base3Decoder &d, __m512i v,
+                                          __m512i &low4, __m512i &c4) {
+  const __mmask64 ge81 = _mm512_cmpge_epu8_mask(v, d.c81);
+  const __mmask64 ge162 = _mm512_cmpge_epu8_mask(v, d.c162);
+  __m512i rest = _mm512_mask_sub_epi8(v, ge81, v, d.c81);
+  rest = _mm512_mask_sub_epi8(rest, ge162, rest, d.c81);
+  low4 = _mm512_permutex2var_epi8(d.table_lo, rest, d.table_hi);
+  c4 = _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(ge81, d.one), ge162, d.two);
+}
+
+/* ---- AVX-512 VBMI, T3: 64 bytes give 5 x 64 codes (decode_base3); the
+ * four 2-bit planes are masked in place, as for I2. */
 template <int R, int64_t KB>
 TERN_TARGET_VBMI inline void
 gemv_t3_avx512(const uint8_t *w, const PackedLayout &L, const int8_t *x,
                int64_t t0, int64_t t1, int32_t *sums) {
   const int64_t kblocks = KB ? KB : L.k_blocks();
   const PlaneMasks512 planes = plane_masks512();
-  const __m512i table_lo = _mm512_load_si512(base3_tables().low4);
-  const __m512i table_hi = _mm512_load_si512(base3_tables().low4 + 64);
-  const __m512i c81 = _mm512_set1_epi8(81), c162 = _mm512_set1_epi8(char(162));
-  const __m512i one = _mm512_set1_epi8(1), two = _mm512_set1_epi8(2);
+  const Base3Decoder base3 = base3_decoder();
   for (int64_t t = t0; t < t1; ++t) {
     const uint8_t *wt = w + t * kblocks * R * kBlockBytes;
     __m512i acc[R][4];
@@ -126,13 +146,8 @@ gemv_t3_avx512(const uint8_t *w, const PackedLayout &L, const int8_t *x,
       for (int r = 0; r < R; ++r) {
         prefetch_weights(wb + r * kBlockBytes);
         const __m512i v = _mm512_load_si512(wb + r * kBlockBytes);
-        const __mmask64 ge81 = _mm512_cmpge_epu8_mask(v, c81);
-        const __mmask64 ge162 = _mm512_cmpge_epu8_mask(v, c162);
-        __m512i rest = _mm512_mask_sub_epi8(v, ge81, v, c81);
-        rest = _mm512_mask_sub_epi8(rest, ge162, rest, c81);
-        const __m512i low4 = _mm512_permutex2var_epi8(table_lo, rest, table_hi);
-        const __m512i c4 =
-            _mm512_mask_mov_epi8(_mm512_maskz_mov_epi8(ge81, one), ge162, two);
+        __m512i low4, c4;
+        decode_base3(base3, v, low4, c4);
 #pragma GCC unroll 4
         for (int q = 0; q < 4; ++q)
           acc[r][q] = _mm512_dpbusd_epi32(acc[r][q],
