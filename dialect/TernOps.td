@@ -160,4 +160,6 @@ def Tern_UnpackOp : Tern_Op<"unpack"> {
   let hasFolder = 1;
 }
 
+include "TernLlmOps.td"
+
 #endif // TERN_OPS_TD

@@ -41,6 +41,9 @@ struct QuantizationOptions {
   std::string activationGranularity = "per_token";
   std::string keepFloat;
   bool keepFirstLast = false;
+  /// Quantize the activations of low-bit products even without a method:
+  /// checkpoints that arrive ternary (GGUF, BitNet) still run W1.58A8.
+  bool quantizeActivations = false;
   /// tern-eliminate-multiplies strategy for quantized tern.linear; empty
   /// leaves them to the reference lowering.
   std::string multiplyElimination = "addsub";

@@ -30,7 +30,7 @@ void mlir::tern::buildQuantizationPipeline(OpPassManager &pm,
     pm.addPass(createTernQuantizeWeights(weights));
   }
   pm.addPass(createTernFormLinear());
-  if (quantize) {
+  if (quantize || options.quantizeActivations) {
     TernQuantizeActivationsOptions activations;
     activations.granularity = options.activationGranularity;
     pm.addPass(createTernQuantizeActivations(activations));

@@ -84,7 +84,8 @@ public:
     std::string entryName = options.symbolPrefix + "_entry";
     SymbolTable::setSymbolName(entry, entryName);
 
-    if (failed(cpu::lowerLinearKernels(module, *variant, options)))
+    if (failed(cpu::lowerLinearKernels(module, *variant, options)) ||
+        failed(cpu::lowerLlmKernels(module, options)))
       return failure();
     PassManager pm(module.getContext());
     buildLowerToLoopsPipeline(pm);
@@ -127,11 +128,14 @@ public:
     if (failed(emitc::translateToCpp(module, os)))
       return failure();
     kernel += modelDescriptorSource(*signature, options);
+    std::optional<LlmSignature> llm = llmSignatureOf(module);
+    if (llm)
+      kernel += llmDescriptorSource(*llm, options);
 
     const std::string &name = options.modelName;
     out.add(name + ".cpp", std::move(kernel));
-    out.add(name + ".h", modelHeader(*signature, options));
-    out.add("main.cpp", mainSource(options));
+    out.add(name + ".h", modelHeader(*signature, options, llm.has_value()));
+    out.add("main.cpp", mainSource(options, llm.has_value()));
     out.add("CMakeLists.txt", cmakeLists(options));
     out.add("Makefile", makefile(options));
     out.add(name + ".weights", std::move(weights->contents));
@@ -293,6 +297,28 @@ private:
       }
     }
     return sig;
+  }
+
+  /// The `tern.llm` attribute of an imported LLM (frontend/llm).
+  static std::optional<LlmSignature> llmSignatureOf(ModuleOp module) {
+    auto dict = module->getAttrOfType<DictionaryAttr>("tern.llm");
+    if (!dict)
+      return std::nullopt;
+    auto integer = [&](StringRef key) {
+      auto attr = dict.getAs<IntegerAttr>(key);
+      return attr ? attr.getInt() : 0;
+    };
+    LlmSignature llm;
+    if (auto arch = dict.getAs<StringAttr>("architecture"))
+      llm.architecture = arch.str();
+    llm.layers = integer("layers");
+    llm.heads = integer("heads");
+    llm.kvHeads = integer("kv_heads");
+    llm.headDim = integer("head_dim");
+    llm.vocab = integer("vocab");
+    llm.contextLength = integer("context_length");
+    llm.tokensPerStep = integer("tokens_per_step");
+    return llm;
   }
 
   /// The arena and weights arguments exist even when a model needs neither;

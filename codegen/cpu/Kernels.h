@@ -41,6 +41,11 @@ LogicalResult claimLinearKernels(ModuleOp module, const CpuVariant &variant,
 LogicalResult lowerLinearKernels(ModuleOp module, const CpuVariant &variant,
                                  const TargetOptions &options);
 
+/// Replaces the transformer-decoder ops (tern.embedding, tern.rms_norm,
+/// tern.rope, tern.attention) by calls to the kernels of
+/// runtime/include/tern/llm/ops.h, the same way (codegen/cpu/LlmKernels.cpp).
+LogicalResult lowerLlmKernels(ModuleOp module, const TargetOptions &options);
+
 } // namespace mlir::tern::cpu
 
 #endif

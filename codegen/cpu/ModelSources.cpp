@@ -76,8 +76,21 @@ std::string mlir::tern::modelDescriptorSource(const ModelSignature &sig,
   return text;
 }
 
+std::string mlir::tern::llmDescriptorSource(const LlmSignature &llm,
+                                            const TargetOptions &options) {
+  const std::string &p = options.symbolPrefix;
+  return llvm::formatv("\n// --- LLM descriptor (see tern/llm.h) ---\n"
+                       "static const tern_llm_desc {0}_llm_desc = {{\n"
+                       "    {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8},\n};\n\n"
+                       "extern \"C\" const tern_llm_desc *{0}_llm(void) {{\n"
+                       "  return &{0}_llm_desc;\n}\n",
+                       p, quoted(llm.architecture), llm.layers, llm.heads,
+                       llm.kvHeads, llm.headDim, llm.vocab, llm.contextLength,
+                       llm.tokensPerStep);
+}
+
 std::string mlir::tern::modelHeader(const ModelSignature &sig,
-                                    const TargetOptions &options) {
+                                    const TargetOptions &options, bool llm) {
   std::string text;
   llvm::raw_string_ostream os(text);
   std::string guard =
@@ -99,14 +112,27 @@ std::string mlir::tern::modelHeader(const ModelSignature &sig,
   os << " * Outputs:\n";
   describe(sig.outputs);
   os << " */\n#ifndef " << guard << "\n#define " << guard << "\n\n"
-     << "#include \"tern/runtime.h\"\n\n#ifdef __cplusplus\nextern \"C\" {\n"
+     << "#include \"tern/runtime.h\"\n"
+     << (llm ? "#include \"tern/llm.h\"\n" : "")
+     << "\n#ifdef __cplusplus\nextern \"C\" {\n"
      << "#endif\n\n/* The descriptor of this model. */\n"
-     << "const tern_model_desc *" << options.symbolPrefix << "_model(void);\n\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+     << "const tern_model_desc *" << options.symbolPrefix << "_model(void);\n";
+  if (llm)
+    os << "/* Its shape as a decoder-only LLM (tern_llm_main runs it). */\n"
+       << "const tern_llm_desc *" << options.symbolPrefix << "_llm(void);\n";
+  os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return text;
 }
 
-std::string mlir::tern::mainSource(const TargetOptions &options) {
+std::string mlir::tern::mainSource(const TargetOptions &options, bool llm) {
+  if (llm)
+    return "// The text generator: see tern_llm_main in tern/llm.h.\n"
+           "#include \"" +
+           options.modelName +
+           ".h\"\n\nint main(int argc, char **argv) {\n"
+           "  return tern_llm_main(argc, argv, " +
+           options.symbolPrefix + "_model(), " + options.symbolPrefix +
+           "_llm());\n}\n";
   return "// The standalone program: see tern_main in tern/runtime.h.\n"
          "#include \"" +
          options.modelName +

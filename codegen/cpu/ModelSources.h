@@ -31,12 +31,25 @@ struct ModelSignature {
   std::string entryName; // the kernel function
 };
 
+/// A decoder-only LLM's shape (tern/llm.h's tern_llm_desc), from the
+/// module's `tern.llm` attribute.
+struct LlmSignature {
+  std::string architecture;
+  int64_t layers = 0, heads = 0, kvHeads = 0, headDim = 0, vocab = 0,
+          contextLength = 0, tokensPerStep = 0;
+};
+
 /// The descriptor and adapter appended to the kernel's .cpp.
 std::string modelDescriptorSource(const ModelSignature &signature,
                                   const TargetOptions &options);
+/// ... and, for an LLM, its tern_llm_desc.
+std::string llmDescriptorSource(const LlmSignature &llm,
+                                const TargetOptions &options);
+/// `llm` declares `<prefix>_llm()` too.
 std::string modelHeader(const ModelSignature &signature,
-                        const TargetOptions &options);
-std::string mainSource(const TargetOptions &options);
+                        const TargetOptions &options, bool llm = false);
+/// main() runs tern_main, or tern_llm_main for an LLM.
+std::string mainSource(const TargetOptions &options, bool llm = false);
 std::string cmakeLists(const TargetOptions &options);
 std::string makefile(const TargetOptions &options);
 

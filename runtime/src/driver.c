@@ -42,14 +42,14 @@ static int check_input(const tern_tensor *t, const tern_tensor_info *want,
   return 0;
 }
 
-/* <dir of argv0>/<model>.weights */
-static char *default_weights_path(const char *argv0, const char *model) {
+char *tern_sibling_path(const char *argv0, const char *model,
+                        const char *extension) {
   const char *slash = strrchr(argv0, '/');
   size_t dir = slash ? (size_t)(slash - argv0) + 1 : 0;
-  size_t size = dir + strlen(model) + sizeof ".weights";
+  size_t size = dir + strlen(model) + strlen(extension) + 1;
   char *path = (char *)malloc(size);
   if (path)
-    snprintf(path, size, "%.*s%s.weights", (int)dir, argv0, model);
+    snprintf(path, size, "%.*s%s%s", (int)dir, argv0, model, extension);
   return path;
 }
 
@@ -98,7 +98,7 @@ int tern_main(int argc, char **argv, const tern_model_desc *m) {
   }
 
   char *default_weights =
-      weights ? NULL : default_weights_path(argv[0], m->name);
+      weights ? NULL : tern_sibling_path(argv[0], m->name, ".weights");
   tern_tensor *inputs =
       (tern_tensor *)calloc((size_t)count + 1, sizeof *inputs);
   void **outputs = (void **)calloc((size_t)m->num_outputs + 1, sizeof(void *));

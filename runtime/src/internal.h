@@ -15,4 +15,9 @@ tern_status tern_fail(tern_status status, const char *format, ...)
 /* Reads a whole file into malloc'd memory. */
 tern_status tern_read_file(const char *path, uint8_t **data, size_t *size);
 
+/* <directory of argv0>/<model><extension>, malloc'd: where a generated
+ * program finds its weights and tokenizer by default. */
+char *tern_sibling_path(const char *argv0, const char *model,
+                        const char *extension);
+
 #endif

@@ -42,7 +42,50 @@ static uint32_t read_u32(const uint8_t *p) {
          (uint32_t)p[3] << 24;
 }
 
+static int loading_flags;
+
+void tern_weights_set_loading(int flags) { loading_flags = flags; }
+
+/* Reads the file into 64-byte-aligned memory: kernels rely on the layout's
+ * alignment, which malloc alone does not give. */
+static tern_status read_file_aligned(const char *path, tern_weights *weights) {
+  FILE *file = fopen(path, "rb");
+  if (!file)
+    return tern_fail(TERN_ERROR_IO, "%s: cannot open weights file", path);
+  long size = -1;
+  if (fseek(file, 0, SEEK_END) == 0)
+    size = ftell(file);
+  if (size < 0 || fseek(file, 0, SEEK_SET) != 0) {
+    fclose(file);
+    return tern_fail(TERN_ERROR_IO, "%s: cannot size weights file", path);
+  }
+  if ((size_t)size < TERN_WEIGHTS_HEADER_BYTES) {
+    fclose(file);
+    return tern_fail(TERN_ERROR_FORMAT,
+                     "%s: truncated weights file (%ld bytes, header is %u)",
+                     path, size, TERN_WEIGHTS_HEADER_BYTES);
+  }
+  size_t rounded = ((size_t)size + 63) / 64 * 64;
+  weights->base = (uint8_t *)aligned_alloc(64, rounded);
+  if (!weights->base) {
+    fclose(file);
+    return tern_fail(TERN_ERROR_MEMORY, "%s: cannot allocate %ld bytes", path,
+                     size);
+  }
+  size_t got = fread(weights->base, 1, (size_t)size, file);
+  fclose(file);
+  if (got != (size_t)size) {
+    free(weights->base);
+    weights->base = NULL;
+    return tern_fail(TERN_ERROR_IO, "%s: read error", path);
+  }
+  weights->size = (size_t)size;
+  return TERN_OK;
+}
+
 static tern_status map_file(const char *path, tern_weights *weights) {
+  if (loading_flags & TERN_WEIGHTS_READ)
+    return read_file_aligned(path, weights);
 #if TERN_HAVE_MMAP
   int fd = open(path, O_RDONLY);
   if (fd < 0)
@@ -97,6 +140,15 @@ tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
     free(weights);
     return status;
   }
+#if TERN_HAVE_MMAP
+  if ((loading_flags & TERN_WEIGHTS_LOCK) &&
+      mlock(weights->base, weights->size) != 0) {
+    tern_weights_close(weights);
+    return tern_fail(TERN_ERROR_MEMORY,
+                     "%s: cannot lock %zu bytes in memory (raise 'ulimit -l')",
+                     path, weights->size);
+  }
+#endif
   const uint8_t *header = weights->base;
   uint64_t payload = read_u64(header + 16);
   if (memcmp(header, TERN_WEIGHTS_MAGIC, 8) != 0)
@@ -106,12 +158,12 @@ tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
                        "%s: weights format version %u, this runtime reads %u",
                        path, read_u32(header + 8), TERN_WEIGHTS_VERSION);
   else if (payload != weights->size - TERN_WEIGHTS_HEADER_BYTES)
-    status = tern_fail(TERN_ERROR_FORMAT,
-                       "%s: truncated weights file (header says %llu payload "
-                       "bytes, file has %llu)",
-                       path, (unsigned long long)payload,
-                       (unsigned long long)(weights->size -
-                                            TERN_WEIGHTS_HEADER_BYTES));
+    status = tern_fail(
+        TERN_ERROR_FORMAT,
+        "%s: truncated weights file (header says %llu payload "
+        "bytes, file has %llu)",
+        path, (unsigned long long)payload,
+        (unsigned long long)(weights->size - TERN_WEIGHTS_HEADER_BYTES));
   else if (payload != expected_bytes)
     status = tern_fail(TERN_ERROR_FORMAT,
                        "%s: weights hold %llu bytes but the model expects "

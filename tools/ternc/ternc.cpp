@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Target.h"
+#include "frontend/gguf/GgufLlm.h"
+#include "frontend/llm/LlmImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/onnx/OpRegistry.h"
 #include "passes/Passes.h"
@@ -40,7 +42,8 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("ternc options");
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
+static cl::opt<std::string> inputPath(cl::Positional,
+                                      cl::desc("<model.onnx | model.gguf>"),
                                       cl::cat(category));
 static cl::opt<std::string>
     outputPath("o",
@@ -235,6 +238,47 @@ std::error_code moveIntoPlace(llvm::StringRef staging, llvm::StringRef dir) {
   return ec;
 }
 
+/// A decoder-only LLM checkpoint (GGUF) as a module, and its tokenizer file.
+OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
+                                          std::string &tokenizer) {
+  auto file = ::tern::gguf::GgufFile::open(inputPath);
+  if (!file) {
+    llvm::errs() << llvm::toString(file.takeError()) << "\n";
+    return nullptr;
+  }
+  auto config = ::tern::gguf::readLlmConfig(**file);
+  if (!config) {
+    llvm::errs() << llvm::toString(config.takeError()) << "\n";
+    return nullptr;
+  }
+  auto vocabulary = ::tern::gguf::exportTokenizer(**file);
+  if (!vocabulary) {
+    llvm::errs() << llvm::toString(vocabulary.takeError()) << "\n";
+    return nullptr;
+  }
+  tokenizer = std::move(*vocabulary);
+  progress(llvm::Twine(config->architecture) + ": " +
+           llvm::Twine(config->layers) + " layers, hidden " +
+           llvm::Twine(config->embedding) + ", " + llvm::Twine(config->heads) +
+           " heads (" + llvm::Twine(config->kvHeads) + " KV), vocabulary " +
+           llvm::Twine(config->vocab));
+  ::tern::gguf::GgufWeights weights(**file);
+  ::tern::llm::LlmImportOptions options;
+  // Long imports report each layer, so a 2B model shows it is moving.
+  options.progress = [](int64_t layer, int64_t layers) {
+    if (verbose || layers >= 8)
+      llvm::errs() << "ternc: importing layer " << layer + 1 << "/" << layers
+                   << "\r" << (layer + 1 == layers ? "\n" : "");
+  };
+  return ::tern::llm::importLlm(&context,
+                                FileLineColLoc::get(&context, inputPath, 0, 0),
+                                *config, weights, options);
+}
+
+bool isGguf(llvm::StringRef path) {
+  return llvm::StringRef(path).ends_with_insensitive(".gguf");
+}
+
 int writeIR(ModuleOp module) {
   std::string error;
   std::string path = outputPath.empty() ? "-" : outputPath.getValue();
@@ -319,6 +363,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerOnnxImportDialects(registry);
+  ::tern::llm::registerLlmImportDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Diagnostics name the node; dumping the op would bury that.
@@ -326,8 +371,11 @@ int main(int argc, char **argv) {
   DriverDiagnostics diagnostics(context);
 
   progress("importing " + inputPath);
+  bool llm = isGguf(inputPath);
+  std::string tokenizer;
   OwningOpRef<ModuleOp> module =
-      importOnnxModel(&context, inputPath, importOptions);
+      llm ? importLlmCheckpoint(context, tokenizer)
+          : importOnnxModel(&context, inputPath, importOptions);
   if (!module)
     return 1;
   if (emitKind == EmitKind::Mlir)
@@ -344,6 +392,7 @@ int main(int argc, char **argv) {
   quantization.activationGranularity = activationGranularity;
   quantization.keepFloat = keepFloat;
   quantization.keepFirstLast = keepFirstLast;
+  quantization.quantizeActivations = llm;
   // Without --eliminate-multiplies the target picks: it first claims the
   // layers its own kernels compute, then its strategy handles the rest.
   bool targetChooses = !multiplyElimination.getNumOccurrences();
@@ -395,6 +444,8 @@ int main(int argc, char **argv) {
   OutputFolder out;
   if (failed(target->emitSources(*module, options, out)))
     return 1;
+  if (llm)
+    out.add(options.modelName + ".tokenizer", std::move(tokenizer));
 
   bool createdDir = !llvm::sys::fs::exists(outputPath);
   if (auto ec = llvm::sys::fs::create_directories(outputPath))

@@ -129,6 +129,12 @@ typedef struct tern_weights tern_weights;
 tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
                               uint64_t expected_checksum, tern_weights **out);
 const uint8_t *tern_weights_payload(const tern_weights *weights);
+/* How later tern_weights_open calls load the file: memory-mapped (default),
+ * or read into memory (TERN_WEIGHTS_READ: immune to the kernel evicting
+ * mapped pages between tokens), optionally pinned with mlock
+ * (TERN_WEIGHTS_LOCK). Process-wide, like llama.cpp's --no-mmap/--mlock. */
+enum { TERN_WEIGHTS_READ = 1, TERN_WEIGHTS_LOCK = 2 };
+void tern_weights_set_loading(int flags);
 void tern_weights_close(tern_weights *weights);
 
 /* --- Sessions ------------------------------------------------------------ */

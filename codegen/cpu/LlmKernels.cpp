@@ -1,0 +1,133 @@
+//===- LlmKernels.cpp - transformer-decoder ops as CPU kernel calls -------===//
+//
+// Each op becomes a call to a private function whose C++ body (one call
+// into runtime/include/tern/llm/ops.h with the op's shape and attributes as
+// constants) rides on its declaration, as the ternary kernels do. Operands
+// are passed as buffers; the result is a fresh buffer the kernel fills.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/common/Passes.h"
+#include "codegen/cpu/Kernels.h"
+#include "dialect/Tern.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdio>
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+std::string cType(Type element) {
+  if (element.isF32())
+    return "float";
+  return "int" + std::to_string(element.getIntOrFloatBitWidth()) + "_t";
+}
+
+/// A float as an exact C++ literal.
+std::string floatLiteral(APFloat value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%af", value.convertToFloat());
+  return text;
+}
+
+class LlmLowering {
+public:
+  LlmLowering(ModuleOp module, const TargetOptions &options)
+      : declarations(OpBuilder::atBlockBegin(module.getBody())),
+        options(options) {}
+
+  /// Replaces `op` by a call whose body is `call` applied to the operands
+  /// (named a0, a1, ...) and the result buffer `out`.
+  void lower(Operation *op, StringRef kind, const std::string &call) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    SmallVector<Value> args;
+    std::string params;
+    for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      args.push_back(bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+          operand, /*read_only=*/true));
+      params += "const " + cType(type.getElementType()) + " *a" +
+                std::to_string(i) + ", ";
+    }
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    Value out = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get(resultType.getShape(), resultType.getElementType()));
+    args.push_back(out);
+    params += cType(resultType.getElementType()) + " *out";
+
+    std::string name =
+        options.symbolPrefix + "_" + kind.str() + "_" + std::to_string(count++);
+    std::string source = llvm::formatv("static void {0}({1}) {{\n  {2};\n}\n",
+                                       name, params, call);
+    auto decl = func::FuncOp::create(
+        declarations, loc, name,
+        declarations.getFunctionType(ValueRange(args).getTypes(), {}));
+    decl.setPrivate();
+    decl->setAttr(kKernelSourceAttr, declarations.getStringAttr(source));
+    decl->setAttr(kKernelIncludeAttr,
+                  declarations.getStringAttr("tern/llm/ops.h"));
+    declarations.setInsertionPointAfter(decl);
+    func::CallOp::create(b, loc, decl, args);
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, resultType, out, /*restrict=*/true, /*writable=*/true);
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
+  }
+
+private:
+  OpBuilder declarations;
+  const TargetOptions &options;
+  int count = 0;
+};
+
+int64_t dim(Value value, unsigned i) {
+  return cast<RankedTensorType>(value.getType()).getDimSize(i);
+}
+} // namespace
+
+LogicalResult cpu::lowerLlmKernels(ModuleOp module,
+                                   const TargetOptions &options) {
+  SmallVector<Operation *> ops;
+  module.walk([&](Operation *op) {
+    if (isa<EmbeddingOp, RmsNormOp, RopeOp, AttentionOp>(op))
+      ops.push_back(op);
+  });
+  LlmLowering lowering(module, options);
+  for (Operation *op : ops) {
+    if (auto e = dyn_cast<EmbeddingOp>(op)) {
+      lowering.lower(
+          op, "embedding",
+          llvm::formatv("tern::llm::embedding(a0, {0}, a1, {1}, out)",
+                        dim(e.getTable(), 1), dim(e.getIds(), 0)));
+    } else if (auto n = dyn_cast<RmsNormOp>(op)) {
+      lowering.lower(op, "rms_norm",
+                     llvm::formatv("tern::llm::rms_norm(a0, a1, {0}, {1}, {2}, "
+                                   "out)",
+                                   dim(n.getInput(), 0), dim(n.getInput(), 1),
+                                   floatLiteral(n.getEpsilon())));
+    } else if (auto r = dyn_cast<RopeOp>(op)) {
+      lowering.lower(
+          op, "rope",
+          llvm::formatv("tern::llm::rope(a0, a1, {0}, {1}, {2}, {3}, {4}, out)",
+                        dim(r.getInput(), 0), dim(r.getInput(), 1),
+                        r.getHeadDim(), floatLiteral(r.getTheta()),
+                        r.getNeox() ? "true" : "false"));
+    } else if (auto a = dyn_cast<AttentionOp>(op)) {
+      int64_t heads = a.getHeads();
+      lowering.lower(op, "attention",
+                     llvm::formatv("tern::llm::attention(a0, a1, a2, a3, {0}, "
+                                   "{1}, {2}, {3}, {4}, out)",
+                                   dim(a.getQuery(), 0), a.getLayer(), heads,
+                                   a.getKvHeads(),
+                                   dim(a.getQuery(), 1) / heads));
+    }
+  }
+  return success();
+}

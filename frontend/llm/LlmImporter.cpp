@@ -1,0 +1,377 @@
+//===- LlmImporter.cpp - a decoder-only LLM as a tern module --------------===//
+#include "frontend/llm/LlmImporter.h"
+
+#include "dialect/Tern.h"
+#include "passes/quantize/PackedWeights.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cmath>
+
+using namespace mlir;
+using ::tern::llm::Activation;
+using ::tern::llm::kLlmAttr;
+using ::tern::llm::LlmConfig;
+using ::tern::llm::LlmImportOptions;
+using ::tern::llm::WeightSource;
+
+void ::tern::llm::registerLlmImportDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+                  math::MathDialect, tensor::TensorDialect,
+                  mlir::tern::TernDialect>();
+}
+
+namespace {
+/// Exactly ternary weights: values in {-1, 0, 1} and their scales.
+struct Ternary {
+  std::vector<int8_t> values;
+  std::vector<float> scales;
+  bool perRow = false;
+};
+
+/// {-s, 0, s} with one s per tensor, else one per row; nullopt otherwise.
+std::optional<Ternary> asTernary(const std::vector<float> &w, int64_t rows,
+                                 int64_t cols) {
+  auto magnitudeOf = [&](int64_t begin, int64_t end) -> std::optional<float> {
+    float magnitude = 0;
+    for (int64_t i = begin; i < end; ++i) {
+      float a = std::fabs(w[i]);
+      if (a == 0)
+        continue;
+      if (magnitude == 0)
+        magnitude = a;
+      else if (a != magnitude || !std::isfinite(a))
+        return std::nullopt;
+    }
+    return magnitude == 0 ? 1.0f : magnitude;
+  };
+  Ternary t;
+  if (std::optional<float> s = magnitudeOf(0, rows * cols)) {
+    t.scales = {*s};
+  } else {
+    t.perRow = true;
+    for (int64_t r = 0; r < rows; ++r) {
+      std::optional<float> row = magnitudeOf(r * cols, (r + 1) * cols);
+      if (!row)
+        return std::nullopt;
+      t.scales.push_back(*row);
+    }
+  }
+  t.values.resize(w.size());
+  for (size_t i = 0; i < w.size(); ++i)
+    t.values[i] = w[i] > 0 ? 1 : w[i] < 0 ? -1 : 0;
+  return t;
+}
+
+class GraphBuilder {
+public:
+  GraphBuilder(MLIRContext *context, Location file, const LlmConfig &config,
+               WeightSource &weights, const LlmImportOptions &options)
+      : b(context), file(file), c(config), source(weights), options(options),
+        T(options.tokensPerStep) {}
+
+  OwningOpRef<ModuleOp> build() {
+    OwningOpRef<ModuleOp> module = ModuleOp::create(file);
+    b.setInsertionPointToEnd(module->getBody());
+    auto ids = RankedTensorType::get({T}, b.getI32Type());
+    auto logitsType = RankedTensorType::get({T, c.vocab}, b.getF32Type());
+    auto func = func::FuncOp::create(
+        b, file, "forward", b.getFunctionType({ids, ids}, {logitsType}));
+    auto name = [&](StringRef text, int32_t onnxType) {
+      return b.getDictionaryAttr(
+          {b.getNamedAttr("tern.name", b.getStringAttr(text)),
+           b.getNamedAttr("tern.onnx_type", b.getI32IntegerAttr(onnxType))});
+    };
+    func.setArgAttrs(0, name("tokens", 6));
+    func.setArgAttrs(1, name("positions", 6));
+    func.setResultAttrs(0, name("logits", 1));
+    b.setInsertionPointToStart(func.addEntryBlock());
+    tokens = func.getArgument(0);
+    positions = func.getArgument(1);
+
+    FailureOr<Value> logits = forward();
+    if (failed(logits))
+      return nullptr;
+    func::ReturnOp::create(b, file, *logits);
+    module->getOperation()->setAttr(kLlmAttr, configAttr());
+    return module;
+  }
+
+private:
+  FailureOr<Value> forward() {
+    FailureOr<Value> table =
+        floatConstant("token_embd.weight", {c.vocab, c.embedding});
+    if (failed(table))
+      return failure();
+    Value h = mlir::tern::EmbeddingOp::create(
+        b, at("token_embd"), rows(c.embedding), *table, tokens);
+    for (int64_t layer = 0; layer < c.layers; ++layer) {
+      if (options.progress)
+        options.progress(layer, c.layers);
+      FailureOr<Value> next = block(layer, h);
+      if (failed(next))
+        return failure();
+      h = *next;
+    }
+    FailureOr<Value> x = rmsNorm(h, "output_norm");
+    if (failed(x))
+      return failure();
+    // The LM head reuses the embedding table when tied, so the weights file
+    // holds it once.
+    FailureOr<Value> head =
+        c.tiedEmbeddings || !source.has("output.weight")
+            ? table
+            : floatConstant("output.weight", {c.vocab, c.embedding});
+    if (failed(head))
+      return failure();
+    return product(*x, *head, c.vocab, "output");
+  }
+
+  FailureOr<Value> block(int64_t layer, Value h) {
+    std::string p = "blk." + std::to_string(layer) + ".";
+    int64_t qWidth = c.heads * c.headDim, kvWidth = c.kvHeads * c.headDim;
+    FailureOr<Value> x = rmsNorm(h, p + "attn_norm");
+    if (failed(x))
+      return failure();
+    FailureOr<Value> q = linear(*x, p + "attn_q", qWidth, c.embedding);
+    FailureOr<Value> k = linear(*x, p + "attn_k", kvWidth, c.embedding);
+    FailureOr<Value> v = linear(*x, p + "attn_v", kvWidth, c.embedding);
+    if (failed(q) || failed(k) || failed(v))
+      return failure();
+    Value qr = rope(*q, p + "rope_q"), kr = rope(*k, p + "rope_k");
+    Value attended = mlir::tern::AttentionOp::create(
+        b, at(p + "attention"), rows(qWidth), qr, kr, *v, positions,
+        b.getI64IntegerAttr(layer), b.getI64IntegerAttr(c.heads),
+        b.getI64IntegerAttr(c.kvHeads));
+    if (c.subNorms) {
+      FailureOr<Value> normed = rmsNorm(attended, p + "attn_sub_norm");
+      if (failed(normed))
+        return failure();
+      attended = *normed;
+    }
+    FailureOr<Value> o =
+        linear(attended, p + "attn_output", c.embedding, qWidth);
+    if (failed(o))
+      return failure();
+    h = add(h, *o, p + "attn_residual");
+
+    x = rmsNorm(h, p + "ffn_norm");
+    if (failed(x))
+      return failure();
+    FailureOr<Value> gate =
+        linear(*x, p + "ffn_gate", c.feedForward, c.embedding);
+    FailureOr<Value> up = linear(*x, p + "ffn_up", c.feedForward, c.embedding);
+    if (failed(gate) || failed(up))
+      return failure();
+    Value m = gated(*gate, *up, p + "ffn_act");
+    if (c.subNorms) {
+      FailureOr<Value> normed = rmsNorm(m, p + "ffn_sub_norm");
+      if (failed(normed))
+        return failure();
+      m = *normed;
+    }
+    FailureOr<Value> down =
+        linear(m, p + "ffn_down", c.embedding, c.feedForward);
+    if (failed(down))
+      return failure();
+    return add(h, *down, p + "ffn_residual");
+  }
+
+  Location at(const std::string &name) {
+    return NameLoc::get(b.getStringAttr(name), file);
+  }
+  RankedTensorType rows(int64_t width) {
+    return RankedTensorType::get({T, width}, b.getF32Type());
+  }
+
+  FailureOr<std::vector<float>> load(const std::string &name,
+                                     ArrayRef<int64_t> shape) {
+    llvm::Expected<std::vector<float>> data = source.floats(name, shape);
+    if (!data) {
+      emitError(file) << llvm::toString(data.takeError());
+      return failure();
+    }
+    return std::move(*data);
+  }
+
+  Value constant(const std::string &name, ArrayRef<int64_t> shape,
+                 const std::vector<float> &data) {
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()),
+                         data.size() * sizeof(float));
+    return arith::ConstantOp::create(
+        b, at(name),
+        DenseResourceElementsAttr::get(
+            type, name,
+            HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes,
+                                                          alignof(float))));
+  }
+
+  FailureOr<Value> floatConstant(const std::string &name,
+                                 ArrayRef<int64_t> shape) {
+    FailureOr<std::vector<float>> data = load(name, shape);
+    if (failed(data))
+      return failure();
+    return constant(name, shape, *data);
+  }
+
+  /// x [T, cols] times the [rows, cols] weight `name`.weight, transposed.
+  FailureOr<Value> linear(Value x, const std::string &name, int64_t outRows,
+                          int64_t cols) {
+    std::string tensor = name + ".weight";
+    FailureOr<std::vector<float>> w = load(tensor, {outRows, cols});
+    if (failed(w))
+      return failure();
+    Value weights;
+    if (std::optional<Ternary> t = asTernary(*w, outRows, cols)) {
+      auto granularity = mlir::tern::GranularityAttr::get(
+          b.getContext(),
+          t->perRow ? mlir::tern::GranularityKind::PerChannel
+                    : mlir::tern::GranularityKind::PerTensor,
+          0);
+      weights = mlir::tern::buildDequantizedWeights(
+          b, at(name), t->values, outRows, cols,
+          mlir::tern::TritType::get(b.getContext()), t->scales, granularity,
+          tensor);
+    } else {
+      weights = constant(tensor, {outRows, cols}, *w);
+    }
+    return product(x, weights, outRows, name);
+  }
+
+  /// result[t, n] = sum_k x[t, k] * w[n, k], as tern's passes expect
+  /// matrix products.
+  Value product(Value x, Value w, int64_t n, const std::string &name) {
+    Location loc = at(name);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{T, n},
+                                          b.getF32Type());
+    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    AffineExpr m = b.getAffineDimExpr(0), nn = b.getAffineDimExpr(1),
+               k = b.getAffineDimExpr(2);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(3, 0, {m, k}, b.getContext()),
+        AffineMap::get(3, 0, {nn, k}, b.getContext()),
+        AffineMap::get(3, 0, {m, nn}, b.getContext())};
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction};
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
+               iterators,
+               [](OpBuilder &nested, Location l, ValueRange args) {
+                 Value mul = arith::MulFOp::create(nested, l, args[0], args[1]);
+                 Value sum = arith::AddFOp::create(nested, l, args[2], mul);
+                 linalg::YieldOp::create(nested, l, sum);
+               })
+        .getResult(0);
+  }
+
+  FailureOr<Value> rmsNorm(Value x, const std::string &name) {
+    int64_t width = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    FailureOr<Value> weight = floatConstant(name + ".weight", {width});
+    if (failed(weight))
+      return failure();
+    return mlir::tern::RmsNormOp::create(b, at(name), x.getType(), x, *weight,
+                                         b.getF32FloatAttr(float(c.rmsEpsilon)))
+        .getResult();
+  }
+
+  Value rope(Value x, const std::string &name) {
+    return mlir::tern::RopeOp::create(
+        b, at(name), x.getType(), x, positions, b.getI64IntegerAttr(c.headDim),
+        b.getF32FloatAttr(float(c.ropeTheta)), b.getBoolAttr(c.ropeNeox));
+  }
+
+  /// An element-wise linalg.generic over same-shaped tensors.
+  Value elementwise(ValueRange inputs, const std::string &name,
+                    function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+    Location loc = at(name);
+    auto type = cast<RankedTensorType>(inputs[0].getType());
+    Value init =
+        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+    SmallVector<AffineMap> maps(inputs.size() + 1,
+                                b.getMultiDimIdentityMap(type.getRank()));
+    SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                               utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, type, inputs, ValueRange{init}, maps, iterators,
+               [&](OpBuilder &nested, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nested, l, fn(nested, l, args));
+               })
+        .getResult(0);
+  }
+
+  Value add(Value x, Value y, const std::string &name) {
+    return elementwise({x, y}, name,
+                       [](OpBuilder &n, Location l, ValueRange a) -> Value {
+                         return arith::AddFOp::create(n, l, a[0], a[1]);
+                       });
+  }
+
+  /// act(gate) * up: SiLU is g / (1 + exp(-g)) as ggml computes it, ReLU^2
+  /// is max(g, 0)^2.
+  Value gated(Value gate, Value up, const std::string &name) {
+    bool silu = c.activation == Activation::SiLU;
+    return elementwise(
+        {gate, up}, name, [&](OpBuilder &n, Location l, ValueRange a) -> Value {
+          Value g = a[0], activated;
+          if (silu) {
+            Value one = arith::ConstantOp::create(n, l, n.getF32FloatAttr(1));
+            Value e = math::ExpOp::create(n, l, arith::NegFOp::create(n, l, g));
+            activated = arith::DivFOp::create(
+                n, l, g, arith::AddFOp::create(n, l, one, e));
+          } else {
+            Value zero = arith::ConstantOp::create(n, l, n.getF32FloatAttr(0));
+            Value relu = arith::MaximumFOp::create(n, l, g, zero);
+            activated = arith::MulFOp::create(n, l, relu, relu);
+          }
+          return arith::MulFOp::create(n, l, activated, a[1]);
+        });
+  }
+
+  DictionaryAttr configAttr() {
+    auto i = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+    return b.getDictionaryAttr(
+        {b.getNamedAttr("architecture", b.getStringAttr(c.architecture)),
+         b.getNamedAttr("layers", i(c.layers)),
+         b.getNamedAttr("heads", i(c.heads)),
+         b.getNamedAttr("kv_heads", i(c.kvHeads)),
+         b.getNamedAttr("head_dim", i(c.headDim)),
+         b.getNamedAttr("vocab", i(c.vocab)),
+         b.getNamedAttr("context_length", i(c.contextLength)),
+         b.getNamedAttr("tokens_per_step", i(T))});
+  }
+
+  OpBuilder b;
+  Location file;
+  const LlmConfig &c;
+  WeightSource &source;
+  const LlmImportOptions &options;
+  int64_t T;
+  Value tokens, positions;
+};
+} // namespace
+
+namespace tern::llm {
+OwningOpRef<ModuleOp> importLlm(MLIRContext *context, Location location,
+                                const LlmConfig &config, WeightSource &weights,
+                                const LlmImportOptions &options) {
+  if (llvm::Error error = config.validate()) {
+    emitError(location) << llvm::toString(std::move(error));
+    return nullptr;
+  }
+  if (options.tokensPerStep < 1) {
+    emitError(location) << "tokens per step must be positive";
+    return nullptr;
+  }
+  return GraphBuilder(context, location, config, weights, options).build();
+}
+} // namespace tern::llm

@@ -1,0 +1,56 @@
+//===- LlmImporter.h - a decoder-only LLM as a tern module -------*- C++
+//-*-===//
+//
+// Builds one step of the model as a function of `tokens` and `positions`
+// (i32 [T]) returning `logits` (f32 [T, vocab]):
+//
+//   tern.embedding, then per layer
+//     tern.rms_norm -> q, k, v products -> tern.rope -> tern.attention
+//     [-> tern.rms_norm (sub-norm)] -> output product -> residual add
+//     tern.rms_norm -> gate, up products -> SiLU or ReLU^2 gate
+//     [-> tern.rms_norm (sub-norm)] -> down product -> residual add
+//   tern.rms_norm -> LM head product.
+//
+// Products are linalg contractions. Weights that are exactly ternary (per
+// tensor, else per row) enter as tern.dequantize(tern.unpack(packed)), which
+// is what tern's quantization produces, so tern-form-linear and the
+// activation quantization treat them like any quantized ONNX layer; other
+// weights stay float (and `ternc --quantize` may quantize them).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_FRONTEND_LLM_LLMIMPORTER_H
+#define TERN_FRONTEND_LLM_LLMIMPORTER_H
+
+#include "frontend/llm/LlmModel.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <functional>
+
+namespace tern::llm {
+
+struct LlmImportOptions {
+  /// Tokens per model step (the entry's T).
+  int64_t tokensPerStep = 1;
+  /// Called once per imported layer, for progress reports.
+  std::function<void(int64_t layer, int64_t layers)> progress;
+};
+
+/// Module attribute holding the LlmConfig the generated program needs.
+constexpr llvm::StringLiteral kLlmAttr = "tern.llm";
+
+/// Registers the dialects the imported module uses.
+void registerLlmImportDialects(mlir::DialectRegistry &registry);
+
+/// Reports errors through the context's diagnostics at `location` (the
+/// checkpoint) and returns null.
+mlir::OwningOpRef<mlir::ModuleOp> importLlm(mlir::MLIRContext *context,
+                                            mlir::Location location,
+                                            const LlmConfig &config,
+                                            WeightSource &weights,
+                                            const LlmImportOptions &options);
+
+} // namespace tern::llm
+
+#endif
