@@ -37,7 +37,8 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["tern-opt", "ternc", "tern-gguf", "not", "mlir-translate"], tool_dirs)
+    ["tern-opt", "ternc", "tern-gguf", "tern-tokenize", "not",
+     "mlir-translate"], tool_dirs)
 
 # CPU features, so kernel tests run every variant this machine can execute.
 try:

@@ -131,7 +131,22 @@ private:
             : floatConstant("output.weight", {c.vocab, c.embedding});
     if (failed(head))
       return failure();
-    return product(*x, *head, c.vocab, "output");
+    Value input = *x;
+    if (options.int8LmHead) {
+      Location loc = at("output.quantize");
+      auto granularity = [&](mlir::tern::GranularityKind kind) {
+        return mlir::tern::GranularityAttr::get(b.getContext(), kind, 0);
+      };
+      auto quantized = mlir::tern::QuantizeActivationsOp::create(
+          b, loc, RankedTensorType::get({T, c.embedding}, b.getI8Type()),
+          RankedTensorType::get({T}, b.getF32Type()), input,
+          granularity(mlir::tern::GranularityKind::PerToken));
+      input = mlir::tern::DequantizeOp::create(
+          b, loc, rows(c.embedding), quantized.getOutput(),
+          quantized.getScales(),
+          granularity(mlir::tern::GranularityKind::PerChannel));
+    }
+    return product(input, *head, c.vocab, "output");
   }
 
   FailureOr<Value> block(int64_t layer, Value h) {

@@ -130,6 +130,18 @@ static cl::opt<std::string>
                  cl::desc("Base name of the outputs (default: the model "
                           "file's name without extension)"),
                  cl::cat(category));
+static cl::opt<std::string>
+    lmHead("lm-head",
+           cl::desc("LLM checkpoints: the LM head's input as int8 per token "
+                    "(default; what BitNet and llama.cpp's quantized output "
+                    "tables compute) or float"),
+           cl::init("int8"), cl::cat(category));
+static cl::opt<bool> floatActivations(
+    "float-activations",
+    cl::desc("LLM checkpoints: keep activations in float everywhere (exact "
+             "products on add/sub loops instead of int8 kernels; for "
+             "comparing with float runtimes)"),
+    cl::cat(category));
 static cl::opt<bool> verbose("v", cl::desc("Print progress and commands"),
                              cl::cat(category));
 static cl::opt<bool> listOps("list-ops",
@@ -264,6 +276,7 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
            llvm::Twine(config->vocab));
   ::tern::gguf::GgufWeights weights(**file);
   ::tern::llm::LlmImportOptions options;
+  options.int8LmHead = lmHead == "int8" && !floatActivations;
   // Long imports report each layer, so a 2B model shows it is moving.
   options.progress = [](int64_t layer, int64_t layers) {
     if (verbose || layers >= 8)
@@ -372,6 +385,8 @@ int main(int argc, char **argv) {
 
   progress("importing " + inputPath);
   bool llm = isGguf(inputPath);
+  if (lmHead != "int8" && lmHead != "float")
+    return fail("--lm-head is int8 or float, not '" + lmHead + "'");
   std::string tokenizer;
   OwningOpRef<ModuleOp> module =
       llm ? importLlmCheckpoint(context, tokenizer)
@@ -392,7 +407,7 @@ int main(int argc, char **argv) {
   quantization.activationGranularity = activationGranularity;
   quantization.keepFloat = keepFloat;
   quantization.keepFirstLast = keepFirstLast;
-  quantization.quantizeActivations = llm;
+  quantization.quantizeActivations = llm && !floatActivations;
   // Without --eliminate-multiplies the target picks: it first claims the
   // layers its own kernels compute, then its strategy handles the rest.
   bool targetChooses = !multiplyElimination.getNumOccurrences();
