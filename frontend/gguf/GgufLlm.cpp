@@ -71,9 +71,10 @@ bool GgufWeights::has(llvm::StringRef name) const {
 
 llvm::Expected<std::vector<float>>
 GgufWeights::floats(llvm::StringRef name, llvm::ArrayRef<int64_t> shape) {
+  // Plain messages: the importer reports them at the checkpoint's location.
   const TensorInfo *tensor = file.findTensor(name);
   if (!tensor)
-    return error(file, "missing tensor '" + name + "'");
+    return llvm::createStringError("missing tensor '" + name + "'");
   // ggml lists the fastest dimension first.
   llvm::SmallVector<int64_t> expected(shape.rbegin(), shape.rend());
   if (llvm::ArrayRef<int64_t>(tensor->ne) !=
@@ -83,9 +84,9 @@ GgufWeights::floats(llvm::StringRef name, llvm::ArrayRef<int64_t> shape) {
       got += (got.empty() ? "" : ", ") + std::to_string(d);
     for (int64_t d : expected)
       want += (want.empty() ? "" : ", ") + std::to_string(d);
-    return error(file, "tensor '" + name + "' has ne [" + got +
-                           "], the model's hyperparameters need [" + want +
-                           "]");
+    return llvm::createStringError("tensor '" + name + "' has ne [" + got +
+                                   "], the model's hyperparameters need [" +
+                                   want + "]");
   }
   return file.dequantize(*tensor);
 }

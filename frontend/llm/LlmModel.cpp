@@ -13,8 +13,7 @@ llvm::Error LlmConfig::applyArchitecture(LlmConfig &c) {
   // BitNet b1.58: squared ReLU in the gated FFN, a norm before each output
   // projection, embeddings tied to the LM head, NeoX-style rotary pairs
   // (llama.cpp's LLM_ARCH_BITNET uses LLAMA_ROPE_TYPE_NEOX).
-  if (c.architecture == "bitnet-b1.58" || c.architecture == "bitnet-25" ||
-      c.architecture == "bitnet") {
+  if (c.architecture == "bitnet-b1.58" || c.architecture == "bitnet-25") {
     c.activation = Activation::ReLUSquared;
     c.subNorms = true;
     c.ropeNeox = true;
