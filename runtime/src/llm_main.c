@@ -1,4 +1,5 @@
 /* tern_llm_main: the text-generation command line of compiled LLMs. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

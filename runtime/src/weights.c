@@ -143,10 +143,11 @@ tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
 #if TERN_HAVE_MMAP
   if ((loading_flags & TERN_WEIGHTS_LOCK) &&
       mlock(weights->base, weights->size) != 0) {
+    size_t size = weights->size;
     tern_weights_close(weights);
     return tern_fail(TERN_ERROR_MEMORY,
                      "%s: cannot lock %zu bytes in memory (raise 'ulimit -l')",
-                     path, weights->size);
+                     path, size);
   }
 #endif
   const uint8_t *header = weights->base;
