@@ -389,7 +389,7 @@ int tern_llm_main(int argc, char **argv, const tern_model_desc *m,
     fflush(stdout);
     if (produced == o.tokens)
       break;
-    if (pos + T > o.context + T - 1) {
+    if (pos >= o.context) {
       fprintf(stderr, "\nnote: stopped at the context length %ld (raise -c)\n",
               o.context);
       break;
