@@ -30,19 +30,6 @@ using namespace mlir;
 using namespace mlir::tern;
 
 namespace {
-/// The C type a kernel pointer argument points to.
-std::string cTypeOf(Type element) {
-  if (element.isF32())
-    return "float";
-  if (element.isF64())
-    return "double";
-  if (element.isInteger(1))
-    return "bool";
-  if (auto integer = dyn_cast<IntegerType>(element))
-    return "int" + std::to_string(integer.getWidth()) + "_t";
-  return "void";
-}
-
 class CpuTarget : public Target {
 public:
   StringRef name() const override { return "cpu"; }
@@ -288,7 +275,7 @@ private:
         t.onnxType = tensor.getAs<IntegerAttr>("onnx_type").getInt();
         for (int64_t d : tensor.getAs<DenseI64ArrayAttr>("shape").asArrayRef())
           t.dims.push_back(d);
-        t.cType = cTypeOf(tensor.getAs<TypeAttr>("element").getValue());
+        t.cType = cpu::cTypeOf(tensor.getAs<TypeAttr>("element").getValue());
         if (t.dims.size() > TERN_MAX_RANK)
           return module.emitError()
                  << "tensor '" << t.name << "' has rank " << t.dims.size()

@@ -27,6 +27,9 @@ struct CpuVariant {
   std::string description;
 };
 
+/// The C type a kernel's pointer argument points to ("float", "int8_t").
+std::string cTypeOf(Type element);
+
 /// Resolves `variant` ("", native, x86-64-v3, avx512, neon, scalar);
 /// native and "" detect the host.
 FailureOr<CpuVariant> resolveCpuVariant(ModuleOp module, StringRef variant);

@@ -21,12 +21,6 @@ using namespace mlir;
 using namespace mlir::tern;
 
 namespace {
-std::string cType(Type element) {
-  if (element.isF32())
-    return "float";
-  return "int" + std::to_string(element.getIntOrFloatBitWidth()) + "_t";
-}
-
 /// A float as an exact C++ literal.
 std::string floatLiteral(APFloat value) {
   char text[64];
@@ -52,7 +46,7 @@ public:
       args.push_back(bufferization::ToBufferOp::create(
           b, loc, MemRefType::get(type.getShape(), type.getElementType()),
           operand, /*read_only=*/true));
-      params += "const " + cType(type.getElementType()) + " *a" +
+      params += "const " + cpu::cTypeOf(type.getElementType()) + " *a" +
                 std::to_string(i) + ", ";
     }
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -60,7 +54,7 @@ public:
         b, loc,
         MemRefType::get(resultType.getShape(), resultType.getElementType()));
     args.push_back(out);
-    params += cType(resultType.getElementType()) + " *out";
+    params += cpu::cTypeOf(resultType.getElementType()) + " *out";
 
     std::string name =
         options.symbolPrefix + "_" + kind.str() + "_" + std::to_string(count++);

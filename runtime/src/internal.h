@@ -20,4 +20,10 @@ tern_status tern_read_file(const char *path, uint8_t **data, size_t *size);
 char *tern_sibling_path(const char *argv0, const char *model,
                         const char *extension);
 
+/* Little-endian fields of tern's file formats. */
+static inline uint32_t tern_read_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
 #endif

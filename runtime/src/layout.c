@@ -2,24 +2,36 @@
 
 int tern_value_min(tern_value_kind kind) {
   switch (kind) {
-  case TERN_VALUE_TRIT: return -1;
-  case TERN_VALUE_BIPOLAR: return -1;
-  case TERN_VALUE_SI2: return -2;
-  case TERN_VALUE_UI2: return 0;
-  case TERN_VALUE_SI4: return -8;
-  case TERN_VALUE_UI4: return 0;
+  case TERN_VALUE_TRIT:
+    return -1;
+  case TERN_VALUE_BIPOLAR:
+    return -1;
+  case TERN_VALUE_SI2:
+    return -2;
+  case TERN_VALUE_UI2:
+    return 0;
+  case TERN_VALUE_SI4:
+    return -8;
+  case TERN_VALUE_UI4:
+    return 0;
   }
   return 0;
 }
 
 int tern_value_max(tern_value_kind kind) {
   switch (kind) {
-  case TERN_VALUE_TRIT: return 1;
-  case TERN_VALUE_BIPOLAR: return 1;
-  case TERN_VALUE_SI2: return 1;
-  case TERN_VALUE_UI2: return 3;
-  case TERN_VALUE_SI4: return 7;
-  case TERN_VALUE_UI4: return 15;
+  case TERN_VALUE_TRIT:
+    return 1;
+  case TERN_VALUE_BIPOLAR:
+    return 1;
+  case TERN_VALUE_SI2:
+    return 1;
+  case TERN_VALUE_UI2:
+    return 3;
+  case TERN_VALUE_SI4:
+    return 7;
+  case TERN_VALUE_UI4:
+    return 15;
   }
   return 0;
 }
@@ -27,22 +39,29 @@ int tern_value_max(tern_value_kind kind) {
 /* Bits per code for the offset packings, 0 otherwise. */
 static int offset_bits(tern_packing packing) {
   switch (packing) {
-  case TERN_PACK_OFFSET1: return 1;
-  case TERN_PACK_OFFSET2: return 2;
-  case TERN_PACK_OFFSET4: return 4;
-  default: return 0;
+  case TERN_PACK_OFFSET1:
+    return 1;
+  case TERN_PACK_OFFSET2:
+    return 2;
+  case TERN_PACK_OFFSET4:
+    return 4;
+  default:
+    return 0;
   }
 }
 
 /* Bits a code of `kind` needs in an offset packing. */
 static int value_bits(tern_value_kind kind) {
   switch (kind) {
-  case TERN_VALUE_BIPOLAR: return 1;
+  case TERN_VALUE_BIPOLAR:
+    return 1;
   case TERN_VALUE_TRIT:
   case TERN_VALUE_SI2:
-  case TERN_VALUE_UI2: return 2;
+  case TERN_VALUE_UI2:
+    return 2;
   case TERN_VALUE_SI4:
-  case TERN_VALUE_UI4: return 4;
+  case TERN_VALUE_UI4:
+    return 4;
   }
   return 0;
 }
@@ -64,16 +83,22 @@ int64_t tern_packed_row_bytes(tern_packing packing, int64_t k) {
   if (k < 0)
     return -1;
   switch (packing) {
-  case TERN_PACK_OFFSET1: return (k + 7) / 8;
-  case TERN_PACK_OFFSET2: return (k + 3) / 4;
-  case TERN_PACK_OFFSET4: return (k + 1) / 2;
-  case TERN_PACK_BASE3: return (k + 4) / 5;
-  case TERN_PACK_BITPLANES: return 2 * ((k + 7) / 8);
+  case TERN_PACK_OFFSET1:
+    return (k + 7) / 8;
+  case TERN_PACK_OFFSET2:
+    return (k + 3) / 4;
+  case TERN_PACK_OFFSET4:
+    return (k + 1) / 2;
+  case TERN_PACK_BASE3:
+    return (k + 4) / 5;
+  case TERN_PACK_BITPLANES:
+    return 2 * ((k + 7) / 8);
   }
   return -1;
 }
 
-/* Code of a value: value - min, except bipolar, whose codes are 0 (-1), 1 (+1). */
+/* Code of a value: value - min, except bipolar, whose codes are 0 (-1), 1 (+1).
+ */
 static int to_code(tern_value_kind kind, int value) {
   if (kind == TERN_VALUE_BIPOLAR)
     return value > 0 ? 1 : 0;
@@ -94,8 +119,8 @@ static int in_range(tern_value_kind kind, int value) {
 
 static const int kPow3[5] = {1, 3, 9, 27, 81};
 
-int tern_pack_row(tern_packing packing, tern_value_kind kind,
-                  const int8_t *src, int64_t k, uint8_t *dst) {
+int tern_pack_row(tern_packing packing, tern_value_kind kind, const int8_t *src,
+                  int64_t k, uint8_t *dst) {
   if (!tern_packing_supports(packing, kind) || k < 0)
     return -1;
   for (int64_t i = 0; i < k; ++i)
@@ -109,7 +134,8 @@ int tern_pack_row(tern_packing packing, tern_value_kind kind,
   if (bits) {
     int per_byte = 8 / bits;
     for (int64_t i = 0; i < k; ++i)
-      dst[i / per_byte] |= (uint8_t)(to_code(kind, src[i]) << (bits * (i % per_byte)));
+      dst[i / per_byte] |=
+          (uint8_t)(to_code(kind, src[i]) << (bits * (i % per_byte)));
     return 0;
   }
   if (packing == TERN_PACK_BASE3) {

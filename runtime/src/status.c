@@ -80,18 +80,30 @@ size_t tern_dtype_size(int32_t dtype) {
 
 const char *tern_dtype_name(int32_t dtype) {
   switch (dtype) {
-  case TERN_DTYPE_FLOAT32: return "float32";
-  case TERN_DTYPE_UINT8: return "uint8";
-  case TERN_DTYPE_INT8: return "int8";
-  case TERN_DTYPE_UINT16: return "uint16";
-  case TERN_DTYPE_INT16: return "int16";
-  case TERN_DTYPE_INT32: return "int32";
-  case TERN_DTYPE_INT64: return "int64";
-  case TERN_DTYPE_BOOL: return "bool";
-  case TERN_DTYPE_FLOAT64: return "float64";
-  case TERN_DTYPE_UINT32: return "uint32";
-  case TERN_DTYPE_UINT64: return "uint64";
-  default: return "unknown";
+  case TERN_DTYPE_FLOAT32:
+    return "float32";
+  case TERN_DTYPE_UINT8:
+    return "uint8";
+  case TERN_DTYPE_INT8:
+    return "int8";
+  case TERN_DTYPE_UINT16:
+    return "uint16";
+  case TERN_DTYPE_INT16:
+    return "int16";
+  case TERN_DTYPE_INT32:
+    return "int32";
+  case TERN_DTYPE_INT64:
+    return "int64";
+  case TERN_DTYPE_BOOL:
+    return "bool";
+  case TERN_DTYPE_FLOAT64:
+    return "float64";
+  case TERN_DTYPE_UINT32:
+    return "uint32";
+  case TERN_DTYPE_UINT64:
+    return "uint64";
+  default:
+    return "unknown";
   }
 }
 

@@ -99,9 +99,8 @@ static void store_element(void *data, int32_t dtype, size_t index,
 }
 
 /* Decodes one repeated numeric field (packed or not) into `data`. */
-static int read_numbers(reader *r, unsigned wire, unsigned width,
-                        int32_t dtype, void *data, size_t count,
-                        size_t *filled) {
+static int read_numbers(reader *r, unsigned wire, unsigned width, int32_t dtype,
+                        void *data, size_t count, size_t *filled) {
   reader values = *r;
   if (wire == 2) {
     uint64_t length;
@@ -235,10 +234,10 @@ static tern_status read_pb(const char *path, const uint8_t *bytes, size_t size,
     read_varint(&r, &key);
     unsigned field = (unsigned)(key >> 3), wire = (unsigned)(key & 7);
     unsigned element_width = field == 4 ? 4 : field == 10 ? 8 : 0;
-    int typed = field == 4 || field == 5 || field == 7 || field == 10 ||
-                field == 11;
-    if (typed && !read_numbers(&r, wire, element_width, t.data_type,
-                               out->data, count, &filled)) {
+    int typed =
+        field == 4 || field == 5 || field == 7 || field == 10 || field == 11;
+    if (typed && !read_numbers(&r, wire, element_width, t.data_type, out->data,
+                               count, &filled)) {
       tern_tensor_free(out);
       return tern_fail(TERN_ERROR_FORMAT,
                        "%s: TensorProto data is malformed or holds more than "
@@ -298,8 +297,8 @@ static const struct {
     {"|b1", TERN_DTYPE_BOOL},
 };
 
-static tern_status read_npy(const char *path, const uint8_t *bytes,
-                            size_t size, tern_tensor *out) {
+static tern_status read_npy(const char *path, const uint8_t *bytes, size_t size,
+                            tern_tensor *out) {
   if (size < 10 || bytes[6] < 1 || bytes[6] > 3)
     return tern_fail(TERN_ERROR_FORMAT, "%s: unsupported .npy version", path);
   size_t header_len, start;
@@ -349,12 +348,12 @@ static tern_status read_npy(const char *path, const uint8_t *bytes,
     out->info.dims[out->info.rank++] = dim;
     at = next;
   }
-  size_t payload = tern_tensor_info_elements(&out->info) *
-                   tern_dtype_size(out->info.dtype);
+  size_t payload =
+      tern_tensor_info_elements(&out->info) * tern_dtype_size(out->info.dtype);
   if (size - start - header_len != payload)
     return tern_fail(TERN_ERROR_FORMAT,
-                     "%s: .npy holds %zu data bytes, its shape needs %zu",
-                     path, size - start - header_len, payload);
+                     "%s: .npy holds %zu data bytes, its shape needs %zu", path,
+                     size - start - header_len, payload);
   out->data = malloc(payload ? payload : 1);
   if (!out->data)
     return tern_fail(TERN_ERROR_MEMORY, "%s: out of memory", path);
@@ -369,9 +368,9 @@ static void write_npy(FILE *file, const tern_tensor_info *info,
     if (npy_types[i].dtype == info->dtype)
       descr = npy_types[i].descr;
   char header[512];
-  int len = snprintf(header, sizeof header,
-                     "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                     descr);
+  int len =
+      snprintf(header, sizeof header,
+               "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
   for (int32_t i = 0; i < info->rank; ++i)
     len += snprintf(header + len, sizeof header - (size_t)len, "%lld,%s",
                     (long long)info->dims[i], i + 1 < info->rank ? " " : "");

@@ -7,11 +7,6 @@
 #include "internal.h"
 #include "tokenizer_internal.h"
 
-static uint32_t read_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* --- Piece lookup: open addressing over FNV-1a hashes ------------------- */
 
 static uint32_t hash_bytes(const char *text, size_t length) {
@@ -101,12 +96,12 @@ tern_status tern_tokenizer_parse(const uint8_t *data, size_t size,
   *out = NULL;
   if (size < HEADER_BYTES || memcmp(data, TERN_TOKENIZER_MAGIC, 8) != 0)
     return fail_format(name, "bad magic or truncated header");
-  if (read_u32(data + 8) != TERN_TOKENIZER_VERSION)
+  if (tern_read_u32(data + 8) != TERN_TOKENIZER_VERSION)
     return tern_fail(TERN_ERROR_FORMAT,
                      "%s: tokenizer file version %u, this runtime reads %u",
-                     name, read_u32(data + 8), TERN_TOKENIZER_VERSION);
-  uint32_t kind = read_u32(data + 12), n = read_u32(data + 16);
-  uint32_t merges = read_u32(data + 32), pre = read_u32(data + 36);
+                     name, tern_read_u32(data + 8), TERN_TOKENIZER_VERSION);
+  uint32_t kind = tern_read_u32(data + 12), n = tern_read_u32(data + 16);
+  uint32_t merges = tern_read_u32(data + 32), pre = tern_read_u32(data + 36);
   if (kind != TERN_TOKENIZER_SPM && kind != TERN_TOKENIZER_BPE)
     return fail_format(name, "unknown tokenizer kind");
   if (pre > TERN_PRETOKENIZER_LLAMA3)
@@ -122,9 +117,9 @@ tern_status tern_tokenizer_parse(const uint8_t *data, size_t size,
   t->kind = (int)kind;
   t->pre = (int)pre;
   t->n = (int32_t)n;
-  t->bos = (int32_t)read_u32(data + 20);
-  t->eos = (int32_t)read_u32(data + 24);
-  t->flags = read_u32(data + 28);
+  t->bos = (int32_t)tern_read_u32(data + 20);
+  t->eos = (int32_t)tern_read_u32(data + 24);
+  t->flags = tern_read_u32(data + 28);
   t->blob = (char *)malloc(size);
   t->texts = (const char **)calloc(n, sizeof *t->texts);
   t->lengths = (uint32_t *)calloc(n, sizeof *t->lengths);
@@ -152,8 +147,8 @@ tern_status tern_tokenizer_parse(const uint8_t *data, size_t size,
       return fail_format(name, "truncated token table");
     }
     memcpy(&t->scores[id], data + at, 4);
-    t->types[id] = (int32_t)read_u32(data + at + 4);
-    uint32_t length = read_u32(data + at + 8);
+    t->types[id] = (int32_t)tern_read_u32(data + at + 4);
+    uint32_t length = tern_read_u32(data + at + 8);
     at += 12;
     if (length > size - at) {
       tern_tokenizer_close(t);
@@ -166,11 +161,11 @@ tern_status tern_tokenizer_parse(const uint8_t *data, size_t size,
   t->merge_count = merges;
   t->merges_at = at;
   for (uint32_t m = 0; m < merges; ++m) {
-    if (size - at < 4 || read_u32(data + at) > size - at - 4) {
+    if (size - at < 4 || tern_read_u32(data + at) > size - at - 4) {
       tern_tokenizer_close(t);
       return fail_format(name, "truncated merge list");
     }
-    at += 4 + read_u32(data + at);
+    at += 4 + tern_read_u32(data + at);
   }
   if (at != size) {
     tern_tokenizer_close(t);

@@ -37,11 +37,6 @@ static uint64_t read_u64(const uint8_t *p) {
   return value;
 }
 
-static uint32_t read_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 static int loading_flags;
 
 void tern_weights_set_loading(int flags) { loading_flags = flags; }
@@ -154,10 +149,10 @@ tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
   uint64_t payload = read_u64(header + 16);
   if (memcmp(header, TERN_WEIGHTS_MAGIC, 8) != 0)
     status = tern_fail(TERN_ERROR_FORMAT, "%s: not a tern weights file", path);
-  else if (read_u32(header + 8) != TERN_WEIGHTS_VERSION)
+  else if (tern_read_u32(header + 8) != TERN_WEIGHTS_VERSION)
     status = tern_fail(TERN_ERROR_FORMAT,
                        "%s: weights format version %u, this runtime reads %u",
-                       path, read_u32(header + 8), TERN_WEIGHTS_VERSION);
+                       path, tern_read_u32(header + 8), TERN_WEIGHTS_VERSION);
   else if (payload != weights->size - TERN_WEIGHTS_HEADER_BYTES)
     status = tern_fail(
         TERN_ERROR_FORMAT,

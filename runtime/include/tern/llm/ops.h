@@ -40,20 +40,28 @@ inline void rope(const float *x, const int32_t *positions, int64_t tokens,
                  int64_t width, int64_t head_dim, float theta, bool neox,
                  float *out) {
   int64_t half = head_dim / 2;
-  for (int64_t t = 0; t < tokens; ++t)
+  std::vector<float> cosines(static_cast<size_t>(half)),
+      sines(static_cast<size_t>(half));
+  for (int64_t t = 0; t < tokens; ++t) {
+    // The angles depend on the position and the pair, not the head.
+    for (int64_t i = 0; i < half; ++i) {
+      double angle = double(positions[t]) *
+                     std::pow(double(theta), -2.0 * double(i) / head_dim);
+      cosines[size_t(i)] = float(std::cos(angle));
+      sines[size_t(i)] = float(std::sin(angle));
+    }
     for (int64_t h = 0; h < width / head_dim; ++h) {
       const float *in = x + t * width + h * head_dim;
       float *o = out + t * width + h * head_dim;
       for (int64_t i = 0; i < half; ++i) {
-        double angle = double(positions[t]) *
-                       std::pow(double(theta), -2.0 * double(i) / head_dim);
-        float c = float(std::cos(angle)), s = float(std::sin(angle));
+        float c = cosines[size_t(i)], s = sines[size_t(i)];
         int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
         float x0 = in[a], x1 = in[b];
         o[a] = x0 * c - x1 * s;
         o[b] = x0 * s + x1 * c;
       }
     }
+  }
 }
 
 struct AttentionTask {
