@@ -37,7 +37,7 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["tern-opt", "ternc", "tern-gguf", "tern-tokenize", "not",
+    ["tern-opt", "ternc", "tern-gguf", "tern-tokenize", "tern-mkmodel", "not",
      "mlir-translate"], tool_dirs)
 
 # CPU features, so kernel tests run every variant this machine can execute.

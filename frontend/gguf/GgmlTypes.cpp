@@ -34,6 +34,9 @@ const GgmlTypeInfo kTypes[] = {
     {GgmlType::BF16, "BF16", 1, 2, true},
     {GgmlType::TQ1_0, "TQ1_0", kSuperBlock, 54, true},
     {GgmlType::TQ2_0, "TQ2_0", kSuperBlock, 66, true},
+    // bitnet.cpp's x86 layout (ggml-bitnet-mad.cpp): 128 elements per 32
+    // bytes, then one fp32 scale for the whole tensor padded to 32 bytes.
+    {GgmlType::I2_S, "I2_S", 128, 32, true, 32},
 };
 
 // ---- Block decoders: each writes one block's elements in ggml order. ----
@@ -78,6 +81,24 @@ void decodeTQ1_0(const uint8_t *b, float *y) {
   for (int n = 0; n < 4; ++n)
     for (int j = 0; j < 4; ++j)
       *y++ = tq1Digit(qh[j], n, d);
+}
+
+/// I2_S: byte m of each 32-byte block holds, in bits 6 - 2g, the code
+/// (w + 1) of element 32 g + m; the tensor's scale follows the last block.
+llvm::Error decodeI2_S(const uint8_t *data, int64_t elements, float *y) {
+  float scale;
+  std::memcpy(&scale, data + elements / 4, 4);
+  for (int64_t block = 0; block < elements / 128; ++block, data += 32)
+    for (int g = 0; g < 4; ++g)
+      for (int m = 0; m < 32; ++m) {
+        const int code = (data[m] >> (6 - 2 * g)) & 3;
+        if (code == 3)
+          return llvm::createStringError(
+              "I2_S code 3 (not a ternary value) at element %lld",
+              (long long)(block * 128 + 32 * g + m));
+        *y++ = float(code - 1) * scale;
+      }
+  return llvm::Error::success();
 }
 
 /// Q4_K's 6-bit scale and min of sub-block j, packed in 12 bytes.
@@ -178,7 +199,7 @@ llvm::Error tern::gguf::dequantize(GgmlType type, llvm::ArrayRef<uint8_t> data,
         "tensor type %s cannot be decoded by tern yet",
         info ? info->name.data() : "(unknown)");
   if (elements % info->blockElements != 0 ||
-      int64_t(data.size()) != elements / info->blockElements * info->blockBytes)
+      int64_t(data.size()) != info->tensorBytes(elements))
     return llvm::createStringError(
         "%lld bytes do not hold %lld elements of type %s",
         (long long)data.size(), (long long)elements, info->name.data());
@@ -196,6 +217,8 @@ llvm::Error tern::gguf::dequantize(GgmlType type, llvm::ArrayRef<uint8_t> data,
     for (int64_t i = 0; i < elements; ++i)
       out[i] = bfloat16ToFloat(read16le(p + 2 * i));
     break;
+  case GgmlType::I2_S:
+    return decodeI2_S(p, elements, out);
   default: {
     void (*decode)(const uint8_t *, float *) = nullptr;
     switch (type) {

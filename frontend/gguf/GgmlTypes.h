@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace tern::gguf {
 
@@ -45,13 +46,20 @@ enum class GgmlType : uint32_t {
   I2_S = 36,
 };
 
-/// Size facts of a type: `blockBytes` bytes hold `blockElements` elements.
+/// Size facts of a type: `blockBytes` bytes hold `blockElements` elements,
+/// and a tensor ends with `trailerBytes` more (I2_S's per-tensor scale).
 struct GgmlTypeInfo {
   GgmlType type;
   llvm::StringLiteral name;
   int64_t blockElements;
   int64_t blockBytes;
   bool canDequantize;
+  int64_t trailerBytes = 0;
+
+  /// Bytes of a tensor of `elements` (a whole number of blocks).
+  int64_t tensorBytes(int64_t elements) const {
+    return elements / blockElements * blockBytes + trailerBytes;
+  }
 };
 
 /// The facts for a type id, or nothing for an id ggml does not define.
@@ -62,9 +70,18 @@ std::optional<GgmlTypeInfo> lookupGgmlType(uint32_t id);
 llvm::Error dequantize(GgmlType type, llvm::ArrayRef<uint8_t> data,
                        int64_t elements, float *out);
 
+/// Encodes `elements` floats (ggml order, whole blocks) as `type`, the way
+/// llama.cpp's quantize_row_*_ref and bitnet.cpp's quantize_i2_s do. The
+/// ternary types keep sign(x) where |x| rounds to the block's (TQ) or
+/// tensor's (I2_S) largest magnitude; F32, F16, TQ1_0, TQ2_0 and I2_S.
+llvm::Expected<std::vector<uint8_t>> quantize(GgmlType type, const float *x,
+                                              int64_t elements);
+
 /// IEEE half and bfloat16 bits to float, exactly.
 float halfToFloat(uint16_t bits);
 float bfloat16ToFloat(uint16_t bits);
+/// float to IEEE half, rounding to nearest even.
+uint16_t floatToHalf(float value);
 
 } // namespace tern::gguf
 

@@ -201,7 +201,7 @@ Error GgufParser::parseTensorInfo(TensorInfo &tensor, uint64_t index) {
                 "blocks of {4}",
                 tensor.name, tensor.elements / tensor.ne[0], tensor.ne[0],
                 type->name, type->blockElements);
-  tensor.bytes = tensor.elements / type->blockElements * type->blockBytes;
+  tensor.bytes = type->tensorBytes(tensor.elements);
   if (Error e = read(tensor.fileOffset, "a tensor's data offset"))
     return e;
   return Error::success();
