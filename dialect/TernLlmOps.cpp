@@ -101,3 +101,20 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("result type must equal the query type");
   return success();
 }
+
+LogicalResult LmHeadOp::verify() {
+  auto input = getInput().getType();
+  auto table = getTable().getType();
+  if (table.getRank() != 2 || !table.hasStaticShape())
+    return emitOpError("table must be a static [vocab, features] tensor");
+  if (failed(verifyRows(*this, "input", input,
+                        input.getRank() == 2 ? input.getDimSize(0) : 0,
+                        table.getDimSize(1))))
+    return failure();
+  auto scales = getScales().getType();
+  if (scales.getRank() != 1 || scales.getDimSize(0) != table.getDimSize(0))
+    return emitOpError() << "scales must have one element per table row ("
+                         << table.getDimSize(0) << ")";
+  return verifyRows(*this, "result", getResult().getType(), input.getDimSize(0),
+                    table.getDimSize(0));
+}

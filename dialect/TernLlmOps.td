@@ -13,15 +13,17 @@
 def Tern_EmbeddingOp : Tern_Op<"embedding"> {
   let summary = "rows of an embedding table selected by token ids";
   let description = [{
-    `result[t, :] = table[ids[t], :]`. Ids outside `[0, V)` are the caller's
-    error; the generated program checks them before it runs the model.
+    `result[t, :] = table[ids[t], :]`, widened to f32 from an f16 table.
+    Ids outside `[0, V)` are the caller's error; the generated program checks
+    them before it runs the model.
 
     ```mlir
     %h = tern.embedding %table[%ids] : tensor<32000x256xf32>, tensor<1xi32>
                                     -> tensor<1x256xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[F32]>:$table, RankedTensorOf<[I32]>:$ids);
+  let arguments = (ins RankedTensorOf<[F32, F16]>:$table,
+                       RankedTensorOf<[I32]>:$ids);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = [{
     $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)
@@ -90,6 +92,32 @@ def Tern_AttentionOp : Op<Tern_Dialect, "attention",
     $query `,` $key `,` $value `at` $positions `layer` `=` $layer `heads` `=`
     $heads `kv_heads` `=` $kv_heads attr-dict `:` type($query) `,` type($key)
     `,` type($value) `,` type($positions) `->` type($result)
+  }];
+}
+
+def Tern_LmHeadOp : Tern_Op<"lm_head"> {
+  let summary = "logits from int8 activations and an int8 output table";
+  let description = [{
+    The LM head in W8A8: each row of the `[T, D]` input is quantized as
+    `tern.quantize_activations per_token` does (q = round(x / s), s =
+    max(max|x|, 1e-5) / 127, half to even), then
+    `result[t, v] = float(sum_d q[t, d] * table[v, d]) * scales[v] * s[t]`
+    with exact int32 sums, for a `[V, D]` i8 table with one scale per row.
+    A quarter of an f32 table's bytes, read once per token.
+
+    ```mlir
+    %logits = tern.lm_head %x, %table scaled by %scales
+        : tensor<1x256xf32>, tensor<32000x256xi8>, tensor<32000xf32>
+       -> tensor<1x32000xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input,
+                       RankedTensorOf<[I8]>:$table,
+                       RankedTensorOf<[F32]>:$scales);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $table `scaled` `by` $scales attr-dict `:` type($input) `,`
+    type($table) `,` type($scales) `->` type($result)
   }];
 }
 

@@ -90,7 +90,7 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module,
                                    const TargetOptions &options) {
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
-    if (isa<EmbeddingOp, RmsNormOp, RopeOp, AttentionOp>(op))
+    if (isa<EmbeddingOp, RmsNormOp, RopeOp, AttentionOp, LmHeadOp>(op))
       ops.push_back(op);
   });
   LlmLowering lowering(module, options);
@@ -121,6 +121,12 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module,
                                    dim(a.getQuery(), 0), a.getLayer(), heads,
                                    a.getKvHeads(),
                                    dim(a.getQuery(), 1) / heads));
+    } else if (auto h = dyn_cast<LmHeadOp>(op)) {
+      lowering.lower(op, "lm_head",
+                     llvm::formatv("tern::llm::lm_head(a0, a1, a2, {0}, {1}, "
+                                   "{2}, out)",
+                                   dim(h.getInput(), 0), dim(h.getInput(), 1),
+                                   dim(h.getTable(), 0)));
     }
   }
   return success();

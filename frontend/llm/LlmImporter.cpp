@@ -106,12 +106,13 @@ public:
 
 private:
   FailureOr<Value> forward() {
-    FailureOr<Value> table =
-        floatConstant("token_embd.weight", {c.vocab, c.embedding});
+    FailureOr<std::vector<float>> table =
+        load("token_embd.weight", {c.vocab, c.embedding});
     if (failed(table))
       return failure();
     Value h = mlir::tern::EmbeddingOp::create(
-        b, at("token_embd"), rows(c.embedding), *table, tokens);
+        b, at("token_embd"), rows(c.embedding),
+        embeddingTable("token_embd.weight", *table), tokens);
     for (int64_t layer = 0; layer < c.layers; ++layer) {
       if (options.progress)
         options.progress(layer, c.layers);
@@ -123,30 +124,82 @@ private:
     FailureOr<Value> x = rmsNorm(h, "output_norm");
     if (failed(x))
       return failure();
-    // The LM head reuses the embedding table when tied, so the weights file
-    // holds it once.
-    FailureOr<Value> head =
-        c.tiedEmbeddings || !source.has("output.weight")
-            ? table
-            : floatConstant("output.weight", {c.vocab, c.embedding});
-    if (failed(head))
-      return failure();
-    Value input = *x;
-    if (options.int8LmHead) {
-      Location loc = at("output.quantize");
-      auto granularity = [&](mlir::tern::GranularityKind kind) {
-        return mlir::tern::GranularityAttr::get(b.getContext(), kind, 0);
-      };
-      auto quantized = mlir::tern::QuantizeActivationsOp::create(
-          b, loc, RankedTensorType::get({T, c.embedding}, b.getI8Type()),
-          RankedTensorType::get({T}, b.getF32Type()), input,
-          granularity(mlir::tern::GranularityKind::PerToken));
-      input = mlir::tern::DequantizeOp::create(
-          b, loc, rows(c.embedding), quantized.getOutput(),
-          quantized.getScales(),
-          granularity(mlir::tern::GranularityKind::PerChannel));
+    // A tied LM head is the embedding table.
+    bool tied = c.tiedEmbeddings || !source.has("output.weight");
+    std::string headName = tied ? "token_embd.weight" : "output.weight";
+    std::vector<float> untied;
+    if (!tied) {
+      FailureOr<std::vector<float>> loaded =
+          load(headName, {c.vocab, c.embedding});
+      if (failed(loaded))
+        return failure();
+      untied = std::move(*loaded);
     }
-    return product(input, *head, c.vocab, "output");
+    const std::vector<float> &head = tied ? *table : untied;
+    if (options.int8LmHead)
+      return int8Head(*x, head, headName);
+    Value weights =
+        tied ? floatTable : constant(headName, {c.vocab, c.embedding}, head);
+    return product(*x, weights, c.vocab, "output");
+  }
+
+  /// The embedding table as f16 when that is exact (F16 checkpoints), else
+  /// f32. Remembers an f32 table so an untied float LM head can share it.
+  Value embeddingTable(const std::string &name, const std::vector<float> &w) {
+    std::vector<uint16_t> halves(w.size());
+    bool exact = true;
+    for (size_t i = 0; i < w.size() && exact; ++i)
+      halves[i] = toHalf(w[i], exact);
+    if (!exact) {
+      floatTable = constant(name, {c.vocab, c.embedding}, w);
+      return floatTable;
+    }
+    if (!options.int8LmHead) // the float LM head needs the table in f32
+      floatTable = constant(name + ".f32", {c.vocab, c.embedding}, w);
+    return rawConstant(
+        name, {c.vocab, c.embedding}, b.getF16Type(),
+        ArrayRef<char>(reinterpret_cast<const char *>(halves.data()),
+                       halves.size() * 2),
+        alignof(uint16_t));
+  }
+
+  /// IEEE half bits of `value`; clears `exact` when the value changes.
+  static uint16_t toHalf(float value, bool &exact) {
+    llvm::APFloat half(value);
+    bool lost = false;
+    half.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                 &lost);
+    if (lost)
+      exact = false;
+    return uint16_t(half.bitcastToAPInt().getZExtValue());
+  }
+
+  /// tern.lm_head over the table quantized to int8 per row (absmax / 127,
+  /// half to even), as llama.cpp's Q8_0 does per block.
+  Value int8Head(Value x, const std::vector<float> &w,
+                 const std::string &name) {
+    std::vector<int8_t> values(w.size());
+    std::vector<float> scales(size_t(c.vocab));
+    for (int64_t v = 0; v < c.vocab; ++v) {
+      const float *row = w.data() + v * c.embedding;
+      float top = 0;
+      for (int64_t d = 0; d < c.embedding; ++d)
+        top = std::fmax(top, std::fabs(row[d]));
+      float s = std::fmax(top, 1e-5f) / 127.0f;
+      scales[size_t(v)] = s;
+      for (int64_t d = 0; d < c.embedding; ++d)
+        values[size_t(v * c.embedding + d)] =
+            int8_t(std::nearbyint(row[d] / s));
+    }
+    Value table = rawConstant(
+        name + ".int8", {c.vocab, c.embedding}, b.getI8Type(),
+        ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
+                       values.size()),
+        1);
+    Value scaleValues = constant(name + ".int8_scales", {c.vocab}, scales);
+    return mlir::tern::LmHeadOp::create(
+        b, at("output"), RankedTensorType::get({T, c.vocab}, b.getF32Type()), x,
+        table, scaleValues);
   }
 
   FailureOr<Value> block(int64_t layer, Value h) {
@@ -216,17 +269,23 @@ private:
     return std::move(*data);
   }
 
-  Value constant(const std::string &name, ArrayRef<int64_t> shape,
-                 const std::vector<float> &data) {
-    auto type = RankedTensorType::get(shape, b.getF32Type());
-    ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()),
-                         data.size() * sizeof(float));
+  Value rawConstant(const std::string &name, ArrayRef<int64_t> shape,
+                    Type element, ArrayRef<char> bytes, size_t alignment) {
+    auto type = RankedTensorType::get(shape, element);
     return arith::ConstantOp::create(
         b, at(name),
         DenseResourceElementsAttr::get(
             type, name,
-            HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes,
-                                                          alignof(float))));
+            HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignment)));
+  }
+
+  Value constant(const std::string &name, ArrayRef<int64_t> shape,
+                 const std::vector<float> &data) {
+    return rawConstant(
+        name, shape, b.getF32Type(),
+        ArrayRef<char>(reinterpret_cast<const char *>(data.data()),
+                       data.size() * sizeof(float)),
+        alignof(float));
   }
 
   FailureOr<Value> floatConstant(const std::string &name,
@@ -372,6 +431,7 @@ private:
   const LlmImportOptions &options;
   int64_t T;
   Value tokens, positions;
+  Value floatTable; // the embedding table in f32, when one was built
 };
 } // namespace
 

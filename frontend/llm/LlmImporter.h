@@ -33,9 +33,10 @@ namespace tern::llm {
 struct LlmImportOptions {
   /// Tokens per model step (the entry's T).
   int64_t tokensPerStep = 1;
-  /// Quantize the LM head's input to int8 per token (its weights stay as
-  /// the checkpoint has them), as llama.cpp does with Q8_K for quantized
-  /// output tables and BitNet does for every product; float otherwise.
+  /// The LM head in W8A8 (tern.lm_head): its input int8 per token, as
+  /// llama.cpp does with Q8_K for quantized output tables and BitNet for
+  /// every product, and its table int8 per row (a quarter of f32's bytes,
+  /// read once per token). Float input and table otherwise.
   bool int8LmHead = true;
   /// Called once per imported layer, for progress reports.
   std::function<void(int64_t layer, int64_t layers)> progress;

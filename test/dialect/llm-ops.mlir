@@ -60,3 +60,32 @@ func.func @attention_kv_width(%q: tensor<1x64xf32>, %k: tensor<1x48xf32>, %pos: 
       : tensor<1x64xf32>, tensor<1x48xf32>, tensor<1x48xf32>, tensor<1xi32> -> tensor<1x64xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @f16_table_and_int8_head
+// CHECK: tern.embedding %{{.*}}[%{{.*}}] : tensor<100x64xf16>, tensor<2xi32> -> tensor<2x64xf32>
+// CHECK: tern.lm_head %{{.*}}, %{{.*}} scaled by %{{.*}} : tensor<2x64xf32>, tensor<100x64xi8>, tensor<100xf32> -> tensor<2x100xf32>
+func.func @f16_table_and_int8_head(%table: tensor<100x64xf16>, %ids: tensor<2xi32>,
+                                   %head: tensor<100x64xi8>, %scales: tensor<100xf32>)
+    -> tensor<2x100xf32> {
+  %h = tern.embedding %table[%ids] : tensor<100x64xf16>, tensor<2xi32> -> tensor<2x64xf32>
+  %l = tern.lm_head %h, %head scaled by %scales : tensor<2x64xf32>, tensor<100x64xi8>, tensor<100xf32> -> tensor<2x100xf32>
+  return %l : tensor<2x100xf32>
+}
+
+// -----
+
+func.func @lm_head_scales(%x: tensor<2x64xf32>, %head: tensor<100x64xi8>, %scales: tensor<64xf32>) {
+  // expected-error @+1 {{scales must have one element per table row (100)}}
+  %l = tern.lm_head %x, %head scaled by %scales : tensor<2x64xf32>, tensor<100x64xi8>, tensor<64xf32> -> tensor<2x100xf32>
+  return
+}
+
+// -----
+
+func.func @lm_head_columns(%x: tensor<2x32xf32>, %head: tensor<100x64xi8>, %scales: tensor<100xf32>) {
+  // expected-error @+1 {{input has 32 columns, expected 64}}
+  %l = tern.lm_head %x, %head scaled by %scales : tensor<2x32xf32>, tensor<100x64xi8>, tensor<100xf32> -> tensor<2x100xf32>
+  return
+}

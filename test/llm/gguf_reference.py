@@ -131,6 +131,12 @@ def int8_per_token(x):
     return np.clip(np.round(x * scale), -128, 127) / scale
 
 
+def int8_per_row(table):
+    """tern's int8 LM head table: absmax / 127 per row, half to even."""
+    scale = np.maximum(np.abs(table).max(axis=-1, keepdims=True), 1e-5) / 127
+    return np.round(table / scale) * scale
+
+
 def rms_norm(x, weight, eps):
     return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * weight
 
@@ -159,6 +165,7 @@ class Llama:
 
     def __init__(self, gguf, int8_activations=False):
         self.act = int8_per_token if int8_activations else (lambda x: x)
+        self.int8_head = int8_activations
         m, arch = gguf.meta, gguf.meta["general.architecture"]
         assert arch in ("llama", "bitnet-b1.58", "bitnet-25"), arch
         self.bitnet = arch != "llama"
@@ -171,6 +178,7 @@ class Llama:
         n_embd = m[arch + ".embedding_length"]
         self.head_dim = n_embd // self.n_head
         self.n_rot = m.get(arch + ".rope.dimension_count", self.head_dim)
+        self.head = None
         self.k_cache = [None] * self.n_layer
         self.v_cache = [None] * self.n_layer
         self.n_past = 0
@@ -222,6 +230,10 @@ class Llama:
         output = t.get("output.weight")
         if output is None:
             output = t["token_embd.weight"]
+        if self.int8_head:
+            if self.head is None:
+                self.head = int8_per_row(output)
+            output = self.head
         return output @ self.act(x)
 
 
@@ -231,8 +243,9 @@ def main():
     parser.add_argument("--prompt-ids", required=True)
     parser.add_argument("-n", type=int, default=32)
     parser.add_argument("--int8-activations", action="store_true",
-                        help="quantize every product's input to int8 per "
-                        "token, as BitNet (and tern by default) does")
+                        help="tern's default W1.58A8: every product's input "
+                        "int8 per token (BitNet's scheme), and the LM head's "
+                        "table int8 per row")
     parser.add_argument("--step1-logits", metavar="FILE",
                         help="write the first step's logits as float32")
     args = parser.parse_args()

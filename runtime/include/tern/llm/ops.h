@@ -1,13 +1,22 @@
 // The kernels of tern's transformer-decoder ops (dialect/TernLlmOps.td) on
-// the CPU: embedding rows, RMSNorm, rotary embedding, and causal
-// grouped-query attention through the current KV cache (tern/llm.h).
-// Header-only, so generated code inlines them with its static shapes.
+// the CPU: embedding rows, RMSNorm, rotary embedding, causal grouped-query
+// attention through the current KV cache (tern/llm.h), and the int8 LM
+// head. Header-only, so generated code inlines them with its static shapes.
 #ifndef TERN_LLM_OPS_H
 #define TERN_LLM_OPS_H
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
+
+#if defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#include <immintrin.h>
+#define TERN_LM_HEAD_AVX512 1
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define TERN_LM_HEAD_AVX2 1
+#endif
 
 #include "tern/llm.h"
 #include "tern/pool.h"
@@ -17,8 +26,16 @@ namespace tern::llm {
 inline void embedding(const float *table, int64_t dim, const int32_t *ids,
                       int64_t tokens, float *out) {
   for (int64_t t = 0; t < tokens; ++t)
+    std::memcpy(out + t * dim, table + int64_t(ids[t]) * dim,
+                size_t(dim) * sizeof(float));
+}
+
+// An f16 table (EmitC's _Float16), widened exactly row by row.
+inline void embedding(const _Float16 *table, int64_t dim, const int32_t *ids,
+                      int64_t tokens, float *out) {
+  for (int64_t t = 0; t < tokens; ++t)
     for (int64_t i = 0; i < dim; ++i)
-      out[t * dim + i] = table[int64_t(ids[t]) * dim + i];
+      out[t * dim + i] = float(table[int64_t(ids[t]) * dim + i]);
 }
 
 // Sums of squares in double, as ggml_rms_norm does, so results track
@@ -127,6 +144,87 @@ inline void attention(const float *q, const float *k, const float *v,
   AttentionTask task{q,        positions, tokens, heads, heads / kv_heads,
                      head_dim, keys,      values, width, out};
   tern_pool_run(tern_pool_current(), attention_heads, &task);
+}
+
+struct LmHeadTask {
+  const int8_t *q; // [tokens][dim] quantized input
+  const float *xs; // [tokens] its scales
+  const int8_t *table;
+  const float *scales;
+  int64_t tokens, dim, vocab;
+  float *out;
+};
+
+// sum_d q[d] * w[d] for one row, exactly. |q| and |w| are at most 127
+// (absmax scales), so the sign trick's byte products, |w| * (q * sign w),
+// never saturate a 16-bit pair sum.
+inline int32_t dot_i8(const int8_t *q, const int8_t *w, int64_t dim) {
+  int64_t d = 0;
+  int32_t sum = 0;
+#if defined(TERN_LM_HEAD_AVX512)
+  __m512i acc = _mm512_setzero_si512();
+  for (; d + 64 <= dim; d += 64) {
+    __m512i wv = _mm512_loadu_si512(w + d), qv = _mm512_loadu_si512(q + d);
+    __mmask64 negative = _mm512_movepi8_mask(wv);
+    __m512i signed_q =
+        _mm512_mask_sub_epi8(qv, negative, _mm512_setzero_si512(), qv);
+    acc = _mm512_dpbusd_epi32(acc, _mm512_abs_epi8(wv), signed_q);
+  }
+  sum = _mm512_reduce_add_epi32(acc);
+#elif defined(TERN_LM_HEAD_AVX2)
+  __m256i acc = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (; d + 32 <= dim; d += 32) {
+    __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + d));
+    __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q + d));
+    __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv),
+                                         _mm256_sign_epi8(qv, wv));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, ones));
+  }
+  __m128i half = _mm_add_epi32(_mm256_castsi256_si128(acc),
+                               _mm256_extracti128_si256(acc, 1));
+  half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
+  half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
+  sum = _mm_cvtsi128_si32(half);
+#endif
+  for (; d < dim; ++d)
+    sum += int32_t(q[d]) * int32_t(w[d]);
+  return sum;
+}
+
+inline void lm_head_rows(void *context, int thread, int threads) {
+  const LmHeadTask &a = *static_cast<const LmHeadTask *>(context);
+  // Contiguous row ranges, so each thread streams its part of the table.
+  int64_t begin = a.vocab * thread / threads,
+          end = a.vocab * (thread + 1) / threads;
+  for (int64_t v = begin; v < end; ++v) {
+    const int8_t *w = a.table + v * a.dim;
+    for (int64_t t = 0; t < a.tokens; ++t)
+      a.out[t * a.vocab + v] =
+          float(dot_i8(a.q + t * a.dim, w, a.dim)) * a.scales[v] * a.xs[t];
+  }
+}
+
+// tern.lm_head: quantizes each token as tern.quantize_activations per_token
+// does, then int8 x int8 products over the table's rows.
+inline void lm_head(const float *x, const int8_t *table, const float *scales,
+                    int64_t tokens, int64_t dim, int64_t vocab, float *out) {
+  std::vector<int8_t> q(static_cast<size_t>(tokens * dim));
+  std::vector<float> xs(static_cast<size_t>(tokens));
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float *row = x + t * dim;
+    float top = 0;
+    for (int64_t d = 0; d < dim; ++d)
+      top = std::fmax(top, std::fabs(row[d]));
+    float s = std::fmax(top, 1e-5f) / 127.0f;
+    xs[size_t(t)] = s;
+    for (int64_t d = 0; d < dim; ++d) {
+      float r = std::nearbyint(row[d] / s);
+      q[size_t(t * dim + d)] = int8_t(std::fmin(std::fmax(r, -128.0f), 127.0f));
+    }
+  }
+  LmHeadTask task{q.data(), xs.data(), table, scales, tokens, dim, vocab, out};
+  tern_pool_run(tern_pool_current(), lm_head_rows, &task);
 }
 
 } // namespace tern::llm
