@@ -72,7 +72,7 @@ public:
     SymbolTable::setSymbolName(entry, entryName);
 
     if (failed(cpu::lowerLinearKernels(module, *variant, options)) ||
-        failed(cpu::lowerLlmKernels(module, options)))
+        failed(cpu::lowerLlmKernels(module, *variant, options)))
       return failure();
     PassManager pm(module.getContext());
     buildLowerToLoopsPipeline(pm);

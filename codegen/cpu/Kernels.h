@@ -45,9 +45,11 @@ LogicalResult lowerLinearKernels(ModuleOp module, const CpuVariant &variant,
                                  const TargetOptions &options);
 
 /// Replaces the transformer-decoder ops (tern.embedding, tern.rms_norm,
-/// tern.rope, tern.attention) by calls to the kernels of
-/// runtime/include/tern/llm/ops.h, the same way (codegen/cpu/LlmKernels.cpp).
-LogicalResult lowerLlmKernels(ModuleOp module, const TargetOptions &options);
+/// tern.rope, tern.attention, tern.lm_head) by calls to the kernels of
+/// runtime/include/tern/llm/ops.h, the same way (codegen/cpu/LlmKernels.cpp);
+/// the LM head uses the variant's ISA.
+LogicalResult lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
+                              const TargetOptions &options);
 
 } // namespace mlir::tern::cpu
 

@@ -86,8 +86,9 @@ int64_t dim(Value value, unsigned i) {
 }
 } // namespace
 
-LogicalResult cpu::lowerLlmKernels(ModuleOp module,
+LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
                                    const TargetOptions &options) {
+  std::string isaName = variant.isa.empty() ? "Scalar" : variant.isa;
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
     if (isa<EmbeddingOp, RmsNormOp, RopeOp, AttentionOp, LmHeadOp>(op))
@@ -123,10 +124,10 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module,
                                    dim(a.getQuery(), 1) / heads));
     } else if (auto h = dyn_cast<LmHeadOp>(op)) {
       lowering.lower(op, "lm_head",
-                     llvm::formatv("tern::llm::lm_head(a0, a1, a2, {0}, {1}, "
-                                   "{2}, out)",
+                     llvm::formatv("tern::llm::lm_head<tern::cpu::Isa::{3}>("
+                                   "a0, a1, a2, {0}, {1}, {2}, out)",
                                    dim(h.getInput(), 0), dim(h.getInput(), 1),
-                                   dim(h.getTable(), 0)));
+                                   dim(h.getTable(), 0), isaName));
     }
   }
   return success();

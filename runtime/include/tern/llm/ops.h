@@ -10,14 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__AVX512BW__) && defined(__AVX512VNNI__)
-#include <immintrin.h>
-#define TERN_LM_HEAD_AVX512 1
-#elif defined(__AVX2__)
-#include <immintrin.h>
-#define TERN_LM_HEAD_AVX2 1
-#endif
-
+#include "tern/cpu/linear.h" // Isa, and the x86 target attributes
 #include "tern/llm.h"
 #include "tern/pool.h"
 
@@ -157,12 +150,19 @@ struct LmHeadTask {
 
 // sum_d q[d] * w[d] for one row, exactly. |q| and |w| are at most 127
 // (absmax scales), so the sign trick's byte products, |w| * (q * sign w),
-// never saturate a 16-bit pair sum.
-inline int32_t dot_i8(const int8_t *q, const int8_t *w, int64_t dim) {
-  int64_t d = 0;
+// never saturate AVX2's 16-bit pair sums.
+inline int32_t dot_i8_scalar(const int8_t *q, const int8_t *w, int64_t dim) {
   int32_t sum = 0;
-#if defined(TERN_LM_HEAD_AVX512)
+  for (int64_t d = 0; d < dim; ++d)
+    sum += int32_t(q[d]) * int32_t(w[d]);
+  return sum;
+}
+
+#if defined(__x86_64__)
+TERN_TARGET_AVX512 inline int32_t dot_i8_avx512(const int8_t *q,
+                                                const int8_t *w, int64_t dim) {
   __m512i acc = _mm512_setzero_si512();
+  int64_t d = 0;
   for (; d + 64 <= dim; d += 64) {
     __m512i wv = _mm512_loadu_si512(w + d), qv = _mm512_loadu_si512(q + d);
     __mmask64 negative = _mm512_movepi8_mask(wv);
@@ -170,10 +170,14 @@ inline int32_t dot_i8(const int8_t *q, const int8_t *w, int64_t dim) {
         _mm512_mask_sub_epi8(qv, negative, _mm512_setzero_si512(), qv);
     acc = _mm512_dpbusd_epi32(acc, _mm512_abs_epi8(wv), signed_q);
   }
-  sum = _mm512_reduce_add_epi32(acc);
-#elif defined(TERN_LM_HEAD_AVX2)
+  return _mm512_reduce_add_epi32(acc) + dot_i8_scalar(q + d, w + d, dim - d);
+}
+
+TERN_TARGET_AVX2 inline int32_t dot_i8_avx2(const int8_t *q, const int8_t *w,
+                                            int64_t dim) {
   __m256i acc = _mm256_setzero_si256();
   const __m256i ones = _mm256_set1_epi16(1);
+  int64_t d = 0;
   for (; d + 32 <= dim; d += 32) {
     __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w + d));
     __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q + d));
@@ -185,13 +189,22 @@ inline int32_t dot_i8(const int8_t *q, const int8_t *w, int64_t dim) {
                                _mm256_extracti128_si256(acc, 1));
   half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
   half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
-  sum = _mm_cvtsi128_si32(half);
+  return _mm_cvtsi128_si32(half) + dot_i8_scalar(q + d, w + d, dim - d);
+}
 #endif
-  for (; d < dim; ++d)
-    sum += int32_t(q[d]) * int32_t(w[d]);
-  return sum;
+
+template <cpu::Isa I>
+inline int32_t dot_i8(const int8_t *q, const int8_t *w, int64_t dim) {
+#if defined(__x86_64__)
+  if constexpr (I == cpu::Isa::Avx512)
+    return dot_i8_avx512(q, w, dim);
+  if constexpr (I == cpu::Isa::Avx2)
+    return dot_i8_avx2(q, w, dim);
+#endif
+  return dot_i8_scalar(q, w, dim);
 }
 
+template <cpu::Isa I>
 inline void lm_head_rows(void *context, int thread, int threads) {
   const LmHeadTask &a = *static_cast<const LmHeadTask *>(context);
   // Contiguous row ranges, so each thread streams its part of the table.
@@ -201,12 +214,13 @@ inline void lm_head_rows(void *context, int thread, int threads) {
     const int8_t *w = a.table + v * a.dim;
     for (int64_t t = 0; t < a.tokens; ++t)
       a.out[t * a.vocab + v] =
-          float(dot_i8(a.q + t * a.dim, w, a.dim)) * a.scales[v] * a.xs[t];
+          float(dot_i8<I>(a.q + t * a.dim, w, a.dim)) * a.scales[v] * a.xs[t];
   }
 }
 
 // tern.lm_head: quantizes each token as tern.quantize_activations per_token
 // does, then int8 x int8 products over the table's rows.
+template <cpu::Isa I>
 inline void lm_head(const float *x, const int8_t *table, const float *scales,
                     int64_t tokens, int64_t dim, int64_t vocab, float *out) {
   std::vector<int8_t> q(static_cast<size_t>(tokens * dim));
@@ -224,7 +238,7 @@ inline void lm_head(const float *x, const int8_t *table, const float *scales,
     }
   }
   LmHeadTask task{q.data(), xs.data(), table, scales, tokens, dim, vocab, out};
-  tern_pool_run(tern_pool_current(), lm_head_rows, &task);
+  tern_pool_run(tern_pool_current(), lm_head_rows<I>, &task);
 }
 
 } // namespace tern::llm
