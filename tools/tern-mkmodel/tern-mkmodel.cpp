@@ -8,7 +8,8 @@
 // and identical in every format: each linear weight is {-1, 0, 1} times a
 // per-tensor scale that F16 holds exactly, so a TQ2_0, TQ1_0, I2_S and F16
 // copy decode to the same numbers. Embedding and output tables are F16,
-// norms F32. The tokenizer metadata is copied from --vocab.
+// norms F32. The tokenizer metadata is copied from --vocab; the tiny
+// preset takes its vocabulary size, the others pad it with unused tokens.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/gguf/GgufWriter.h"
@@ -139,10 +140,30 @@ int main(int argc, char **argv) {
     const Value *tokens = (*vocab)->find("tokenizer.ggml.tokens");
     if (!tokens || tokens->elements.empty())
       return fail(vocabPath + ": no 'tokenizer.ggml.tokens'");
-    preset.vocab = int64_t(tokens->elements.size());
-    for (const auto &[key, value] : (*vocab)->metadata())
-      if (llvm::StringRef(key).starts_with("tokenizer."))
-        out.add(key, value);
+    // A vocabulary smaller than the preset's is padded with unused tokens,
+    // as Hugging Face converters pad a model's vocab_size.
+    int64_t given = int64_t(tokens->elements.size());
+    if (given > preset.vocab || presetName == "tiny")
+      preset.vocab = given;
+    for (const auto &[key, value] : (*vocab)->metadata()) {
+      if (!llvm::StringRef(key).starts_with("tokenizer."))
+        continue;
+      Value padded = value;
+      if (value.type == ValueType::Array &&
+          int64_t(value.elements.size()) == given && given < preset.vocab) {
+        for (int64_t i = given; i < preset.vocab; ++i) {
+          Value extra = value.elements.back();
+          if (key == "tokenizer.ggml.tokens")
+            extra.s = "[PAD" + std::to_string(i) + "]";
+          else if (key == "tokenizer.ggml.token_type")
+            extra.u = extra.i = 5; // UNUSED
+          else
+            extra.u = extra.i = 0, extra.f = 0;
+          padded.elements.push_back(std::move(extra));
+        }
+      }
+      out.add(key, std::move(padded));
+    }
   }
   out.addU32(p + "block_count", uint32_t(preset.layers));
   out.addU32(p + "context_length", uint32_t(preset.context));
