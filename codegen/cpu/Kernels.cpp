@@ -193,8 +193,6 @@ std::string cpu::cTypeOf(Type element) {
     return "float";
   if (element.isF64())
     return "double";
-  if (element.isF16()) // as EmitC spells it
-    return "_Float16";
   if (element.isInteger(1))
     return "bool";
   if (auto integer = dyn_cast<IntegerType>(element))

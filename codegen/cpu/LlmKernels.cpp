@@ -10,9 +10,11 @@
 #include "codegen/cpu/Kernels.h"
 #include "dialect/Tern.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstdio>
@@ -28,6 +30,23 @@ std::string floatLiteral(APFloat value) {
   return text;
 }
 
+/// The same constant data viewed as `bits` (a same-width integer type);
+/// f16 operands of the decoder ops are constant tables.
+Value constantBits(OpBuilder &b, Location loc, Value value,
+                   RankedTensorType bits) {
+  Attribute data;
+  if (auto constant = value.getDefiningOp<arith::ConstantOp>()) {
+    if (auto resource =
+            dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+      data = DenseResourceElementsAttr::get(bits, resource.getRawHandle());
+    else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+      data = dense.bitcast(bits.getElementType());
+  }
+  if (!data)
+    return nullptr;
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(data));
+}
+
 class LlmLowering {
 public:
   LlmLowering(ModuleOp module, const TargetOptions &options)
@@ -36,13 +55,21 @@ public:
 
   /// Replaces `op` by a call whose body is `call` applied to the operands
   /// (named a0, a1, ...) and the result buffer `out`.
-  void lower(Operation *op, StringRef kind, const std::string &call) {
+  LogicalResult lower(Operation *op, StringRef kind, const std::string &call) {
     OpBuilder b(op);
     Location loc = op->getLoc();
     SmallVector<Value> args;
     std::string params;
-    for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+    for (auto [i, value] : llvm::enumerate(op->getOperands())) {
+      Value operand = value;
       auto type = cast<RankedTensorType>(operand.getType());
+      // f16 travels as its bits: not every C++ compiler has _Float16.
+      if (type.getElementType().isF16()) {
+        type = type.clone(b.getI16Type());
+        operand = constantBits(b, loc, operand, type);
+        if (!operand)
+          return op->emitOpError("takes f16 operands only as constants");
+      }
       args.push_back(bufferization::ToBufferOp::create(
           b, loc, MemRefType::get(type.getShape(), type.getElementType()),
           operand, /*read_only=*/true));
@@ -73,6 +100,7 @@ public:
         b, loc, resultType, out, /*restrict=*/true, /*writable=*/true);
     op->getResult(0).replaceAllUsesWith(result);
     op->erase();
+    return success();
   }
 
 private:
@@ -96,19 +124,21 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
   });
   LlmLowering lowering(module, options);
   for (Operation *op : ops) {
+    LogicalResult lowered = success();
     if (auto e = dyn_cast<EmbeddingOp>(op)) {
-      lowering.lower(
+      lowered = lowering.lower(
           op, "embedding",
           llvm::formatv("tern::llm::embedding(a0, {0}, a1, {1}, out)",
                         dim(e.getTable(), 1), dim(e.getIds(), 0)));
     } else if (auto n = dyn_cast<RmsNormOp>(op)) {
-      lowering.lower(op, "rms_norm",
-                     llvm::formatv("tern::llm::rms_norm(a0, a1, {0}, {1}, {2}, "
-                                   "out)",
-                                   dim(n.getInput(), 0), dim(n.getInput(), 1),
-                                   floatLiteral(n.getEpsilon())));
+      lowered = lowering.lower(
+          op, "rms_norm",
+          llvm::formatv("tern::llm::rms_norm(a0, a1, {0}, {1}, {2}, "
+                        "out)",
+                        dim(n.getInput(), 0), dim(n.getInput(), 1),
+                        floatLiteral(n.getEpsilon())));
     } else if (auto r = dyn_cast<RopeOp>(op)) {
-      lowering.lower(
+      lowered = lowering.lower(
           op, "rope",
           llvm::formatv("tern::llm::rope(a0, a1, {0}, {1}, {2}, {3}, {4}, out)",
                         dim(r.getInput(), 0), dim(r.getInput(), 1),
@@ -116,19 +146,22 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
                         r.getNeox() ? "true" : "false"));
     } else if (auto a = dyn_cast<AttentionOp>(op)) {
       int64_t heads = a.getHeads();
-      lowering.lower(op, "attention",
-                     llvm::formatv("tern::llm::attention(a0, a1, a2, a3, {0}, "
-                                   "{1}, {2}, {3}, {4}, out)",
-                                   dim(a.getQuery(), 0), a.getLayer(), heads,
-                                   a.getKvHeads(),
-                                   dim(a.getQuery(), 1) / heads));
+      lowered = lowering.lower(
+          op, "attention",
+          llvm::formatv("tern::llm::attention(a0, a1, a2, a3, {0}, "
+                        "{1}, {2}, {3}, {4}, out)",
+                        dim(a.getQuery(), 0), a.getLayer(), heads,
+                        a.getKvHeads(), dim(a.getQuery(), 1) / heads));
     } else if (auto h = dyn_cast<LmHeadOp>(op)) {
-      lowering.lower(op, "lm_head",
-                     llvm::formatv("tern::llm::lm_head<tern::cpu::Isa::{3}>("
-                                   "a0, a1, a2, {0}, {1}, {2}, out)",
-                                   dim(h.getInput(), 0), dim(h.getInput(), 1),
-                                   dim(h.getTable(), 0), isaName));
+      lowered = lowering.lower(
+          op, "lm_head",
+          llvm::formatv("tern::llm::lm_head<tern::cpu::Isa::{3}>("
+                        "a0, a1, a2, {0}, {1}, {2}, out)",
+                        dim(h.getInput(), 0), dim(h.getInput(), 1),
+                        dim(h.getTable(), 0), isaName));
     }
+    if (failed(lowered))
+      return failure();
   }
   return success();
 }

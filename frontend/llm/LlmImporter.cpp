@@ -110,9 +110,13 @@ private:
         load("token_embd.weight", {c.vocab, c.embedding});
     if (failed(table))
       return failure();
+    // A tied LM head is the embedding table.
+    bool tied = c.tiedEmbeddings || !source.has("output.weight");
     Value h = mlir::tern::EmbeddingOp::create(
         b, at("token_embd"), rows(c.embedding),
-        embeddingTable("token_embd.weight", *table), tokens);
+        embeddingTable("token_embd.weight", *table,
+                       /*floatHeadToo=*/tied && !options.int8LmHead),
+        tokens);
     for (int64_t layer = 0; layer < c.layers; ++layer) {
       if (options.progress)
         options.progress(layer, c.layers);
@@ -124,8 +128,6 @@ private:
     FailureOr<Value> x = rmsNorm(h, "output_norm");
     if (failed(x))
       return failure();
-    // A tied LM head is the embedding table.
-    bool tied = c.tiedEmbeddings || !source.has("output.weight");
     std::string headName = tied ? "token_embd.weight" : "output.weight";
     std::vector<float> untied;
     if (!tied) {
@@ -144,8 +146,10 @@ private:
   }
 
   /// The embedding table as f16 when that is exact (F16 checkpoints), else
-  /// f32. Remembers an f32 table so an untied float LM head can share it.
-  Value embeddingTable(const std::string &name, const std::vector<float> &w) {
+  /// f32. Sets `floatTable` to an f32 table when one is built or when a
+  /// tied float LM head needs one.
+  Value embeddingTable(const std::string &name, const std::vector<float> &w,
+                       bool floatHeadToo) {
     std::vector<uint16_t> halves(w.size());
     bool exact = true;
     for (size_t i = 0; i < w.size() && exact; ++i)
@@ -154,7 +158,7 @@ private:
       floatTable = constant(name, {c.vocab, c.embedding}, w);
       return floatTable;
     }
-    if (!options.int8LmHead) // the float LM head needs the table in f32
+    if (floatHeadToo)
       floatTable = constant(name + ".f32", {c.vocab, c.embedding}, w);
     return rawConstant(
         name, {c.vocab, c.embedding}, b.getF16Type(),

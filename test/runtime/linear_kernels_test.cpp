@@ -6,15 +6,18 @@
 // program under qemu-aarch64) on random shapes with ragged K and N, both
 // scale granularities, and 1 and 2 threads. The reference multiplies the
 // unpacked trits directly, so it shares no code with the packed layouts.
+// Also the int8 LM head kernel of tern/llm/ops.h, for each ISA here.
 // Plain C++ without GoogleTest, so it cross-compiles with nothing but a
 // cross compiler.
 //
 //===----------------------------------------------------------------------===//
 #include "tern/cpu/linear.h"
+#include "tern/llm/ops.h"
 
 #include <cstdio>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace tern::cpu;
@@ -140,6 +143,52 @@ void check(const Variant &v, const Case &c, int threads, tern_pool *pool,
 }
 } // namespace
 
+// tern.lm_head's kernel (tern/llm/ops.h) against exact int64 sums, for each
+// ISA this CPU runs: per-token int8 input, int8 rows, bit-equal results.
+template <Isa I>
+void checkLmHead(const char *name, std::mt19937 &rng, tern_pool *pool) {
+  tern_pool_set_current(pool);
+  int before = failures;
+  for (auto [t, d, v] : {std::tuple{1, 1, 1},
+                         {1, 64, 7},
+                         {3, 100, 1001},
+                         {2, 2600, 129},
+                         {1, 2560, 300}}) {
+    std::uniform_real_distribution<float> real(-3, 3);
+    std::uniform_int_distribution<int> weight(-127, 127);
+    std::vector<float> x(static_cast<size_t>(t * d)),
+        ws(static_cast<size_t>(v)), y(static_cast<size_t>(t * v));
+    std::vector<int8_t> w(static_cast<size_t>(v * d));
+    for (float &e : x)
+      e = real(rng);
+    for (float &e : ws)
+      e = real(rng);
+    for (int8_t &e : w)
+      e = int8_t(weight(rng));
+    tern::llm::lm_head<I>(x.data(), w.data(), ws.data(), t, d, v, y.data());
+    for (int r = 0; r < t; ++r) {
+      float top = 0;
+      for (int k = 0; k < d; ++k)
+        top = std::fmax(top, std::fabs(x[size_t(r * d + k)]));
+      float s = std::fmax(top, 1e-5f) / 127.0f;
+      for (int c = 0; c < v; ++c) {
+        int64_t sum = 0;
+        for (int k = 0; k < d; ++k)
+          sum += int64_t(std::nearbyint(x[size_t(r * d + k)] / s)) *
+                 w[size_t(c * d + k)];
+        float want = float(sum) * ws[size_t(c)] * s;
+        ++checks;
+        if (y[size_t(r * v + c)] != want && ++failures < 10)
+          std::printf("FAIL lm_head %s t=%d d=%d v=%d: [%d, %d] = %g, want "
+                      "%g\n",
+                      name, t, d, v, r, c, double(y[size_t(r * v + c)]),
+                      double(want));
+      }
+    }
+  }
+  std::printf("%s lm_head %s\n", failures == before ? "ok  " : "FAIL", name);
+}
+
 int main() {
   std::mt19937 rng(20261123);
   tern_pool *pools[2] = {nullptr, nullptr};
@@ -170,6 +219,13 @@ int main() {
                 failures == before ? "ok  " : "FAIL", v.name.c_str(),
                 cases.size());
   }
+  checkLmHead<Isa::Scalar>("scalar", rng, pools[1]);
+#if defined(__x86_64__)
+  if (!tern_missing_cpu_feature("avx2,fma"))
+    checkLmHead<Isa::Avx2>("avx2", rng, pools[1]);
+  if (!tern_missing_cpu_feature("avx512f,avx512bw,avx512vl,avx512vnni"))
+    checkLmHead<Isa::Avx512>("avx512", rng, pools[0]);
+#endif
   tern_pool_destroy(pools[0]);
   tern_pool_destroy(pools[1]);
   std::printf("%d checks, %d failures\n", checks, failures);

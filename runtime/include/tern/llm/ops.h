@@ -23,12 +23,31 @@ inline void embedding(const float *table, int64_t dim, const int32_t *ids,
                 size_t(dim) * sizeof(float));
 }
 
-// An f16 table (EmitC's _Float16), widened exactly row by row.
-inline void embedding(const _Float16 *table, int64_t dim, const int32_t *ids,
+// IEEE half bits to float, exactly.
+inline float half_to_float(uint16_t h) {
+  uint32_t sign = uint32_t(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F,
+           mantissa = h & 0x3FF, bits;
+  if (exponent == 0x1F) { // inf, nan
+    bits = sign | 0x7F800000 | (mantissa << 13);
+  } else if (exponent) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else { // zero and subnormals: mantissa * 2^-24, exact in float
+    float f = float(mantissa) * 0x1p-24f;
+    return sign ? -f : f;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// An f16 table passed as its bits (not every C++ compiler has _Float16),
+// widened exactly row by row.
+inline void embedding(const int16_t *table, int64_t dim, const int32_t *ids,
                       int64_t tokens, float *out) {
   for (int64_t t = 0; t < tokens; ++t)
     for (int64_t i = 0; i < dim; ++i)
-      out[t * dim + i] = float(table[int64_t(ids[t]) * dim + i]);
+      out[t * dim + i] =
+          half_to_float(uint16_t(table[int64_t(ids[t]) * dim + i]));
 }
 
 // Sums of squares in double, as ggml_rms_norm does, so results track
