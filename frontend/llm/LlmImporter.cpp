@@ -3,6 +3,7 @@
 
 #include "dialect/Tern.h"
 #include "passes/quantize/PackedWeights.h"
+#include "passes/quantize/WeightQuantizer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,47 +30,6 @@ void ::tern::llm::registerLlmImportDialects(DialectRegistry &registry) {
 }
 
 namespace {
-/// Exactly ternary weights: values in {-1, 0, 1} and their scales.
-struct Ternary {
-  std::vector<int8_t> values;
-  std::vector<float> scales;
-  bool perRow = false;
-};
-
-/// {-s, 0, s} with one s per tensor, else one per row; nullopt otherwise.
-std::optional<Ternary> asTernary(const std::vector<float> &w, int64_t rows,
-                                 int64_t cols) {
-  auto magnitudeOf = [&](int64_t begin, int64_t end) -> std::optional<float> {
-    float magnitude = 0;
-    for (int64_t i = begin; i < end; ++i) {
-      float a = std::fabs(w[i]);
-      if (a == 0)
-        continue;
-      if (magnitude == 0)
-        magnitude = a;
-      else if (a != magnitude || !std::isfinite(a))
-        return std::nullopt;
-    }
-    return magnitude == 0 ? 1.0f : magnitude;
-  };
-  Ternary t;
-  if (std::optional<float> s = magnitudeOf(0, rows * cols)) {
-    t.scales = {*s};
-  } else {
-    t.perRow = true;
-    for (int64_t r = 0; r < rows; ++r) {
-      std::optional<float> row = magnitudeOf(r * cols, (r + 1) * cols);
-      if (!row)
-        return std::nullopt;
-      t.scales.push_back(*row);
-    }
-  }
-  t.values.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i)
-    t.values[i] = w[i] > 0 ? 1 : w[i] < 0 ? -1 : 0;
-  return t;
-}
-
 class GraphBuilder {
 public:
   GraphBuilder(MLIRContext *context, Location file, const LlmConfig &config,
@@ -182,25 +142,14 @@ private:
   /// half to even), as llama.cpp's Q8_0 does per block.
   Value int8Head(Value x, const std::vector<float> &w,
                  const std::string &name) {
-    std::vector<int8_t> values(w.size());
-    std::vector<float> scales(size_t(c.vocab));
-    for (int64_t v = 0; v < c.vocab; ++v) {
-      const float *row = w.data() + v * c.embedding;
-      float top = 0;
-      for (int64_t d = 0; d < c.embedding; ++d)
-        top = std::fmax(top, std::fabs(row[d]));
-      float s = std::fmax(top, 1e-5f) / 127.0f;
-      scales[size_t(v)] = s;
-      for (int64_t d = 0; d < c.embedding; ++d)
-        values[size_t(v * c.embedding + d)] =
-            int8_t(std::nearbyint(row[d] / s));
-    }
+    mlir::tern::QuantizedMatrix q = mlir::tern::quantizeSymmetric(
+        w, c.vocab, c.embedding, 127, granularity(PerChannel));
     Value table = rawConstant(
         name + ".int8", {c.vocab, c.embedding}, b.getI8Type(),
-        ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
-                       values.size()),
+        ArrayRef<char>(reinterpret_cast<const char *>(q.values.data()),
+                       q.values.size()),
         1);
-    Value scaleValues = constant(name + ".int8_scales", {c.vocab}, scales);
+    Value scaleValues = constant(name + ".int8_scales", {c.vocab}, q.scales);
     return mlir::tern::LmHeadOp::create(
         b, at("output"), RankedTensorType::get({T, c.vocab}, b.getF32Type()), x,
         table, scaleValues);
@@ -256,6 +205,12 @@ private:
     return add(h, *down, p + "ffn_residual");
   }
 
+  static constexpr auto PerTensor = mlir::tern::GranularityKind::PerTensor;
+  static constexpr auto PerChannel = mlir::tern::GranularityKind::PerChannel;
+  mlir::tern::GranularityAttr granularity(mlir::tern::GranularityKind kind) {
+    return mlir::tern::GranularityAttr::get(b.getContext(), kind, 0);
+  }
+
   Location at(const std::string &name) {
     return NameLoc::get(b.getStringAttr(name), file);
   }
@@ -307,20 +262,35 @@ private:
     FailureOr<std::vector<float>> w = load(tensor, {outRows, cols});
     if (failed(w))
       return failure();
+    // Exactly ternary weights ({-s, 0, s}, one s per tensor, else per row)
+    // enter as tern's `exact` quantization would leave them (values sign(w),
+    // computed directly: a 2B model has 2G of them); others stay float.
     Value weights;
-    if (std::optional<Ternary> t = asTernary(*w, outRows, cols)) {
-      auto granularity = mlir::tern::GranularityAttr::get(
-          b.getContext(),
-          t->perRow ? mlir::tern::GranularityKind::PerChannel
-                    : mlir::tern::GranularityKind::PerTensor,
-          0);
+    for (auto kind : {PerTensor, PerChannel}) {
+      if (!mlir::tern::isExactlyTernary(*w, outRows, cols, granularity(kind)))
+        continue;
+      // Each group's s is any nonzero |w| in it (1e-5 when all are zero).
+      std::vector<int8_t> values(w->size());
+      std::vector<float> scales(size_t(kind == PerTensor ? 1 : outRows), 0);
+      for (int64_t r = 0; r < outRows; ++r) {
+        float &scale = scales[kind == PerTensor ? 0 : size_t(r)];
+        for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+          float v = (*w)[size_t(i)];
+          values[size_t(i)] = int8_t((v > 0) - (v < 0));
+          if (scale == 0)
+            scale = std::fabs(v);
+        }
+      }
+      for (float &scale : scales)
+        scale = scale == 0 ? 1e-5f : scale;
       weights = mlir::tern::buildDequantizedWeights(
-          b, at(name), t->values, outRows, cols,
-          mlir::tern::TritType::get(b.getContext()), t->scales, granularity,
+          b, at(name), values, outRows, cols,
+          mlir::tern::TritType::get(b.getContext()), scales, granularity(kind),
           tensor);
-    } else {
-      weights = constant(tensor, {outRows, cols}, *w);
+      break;
     }
+    if (!weights)
+      weights = constant(tensor, {outRows, cols}, *w);
     return product(x, weights, outRows, name);
   }
 

@@ -1,6 +1,8 @@
 //===- WeightQuantizer.cpp - compile-time weight quantization -------------===//
 #include "passes/quantize/WeightQuantizer.h"
 
+#include "llvm/ADT/Sequence.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -13,16 +15,15 @@ constexpr double kMinScale = 1e-5;
 /// TWN's threshold, as a fraction of mean|W|.
 constexpr double kTwnThresholdRatio = 0.7;
 
-/// Calls `visit(group, elementIndices)` for each scale group: the flat
-/// indices of the elements sharing one scale, in scale order.
+/// The flat indices of the elements sharing one scale: every granularity's
+/// groups are contiguous runs of the row-major matrix.
+using Elements = llvm::iota_range<int64_t>;
+
+/// Calls `visit(group, elements)` for each scale group, in scale order.
 template <typename Fn>
 void forEachGroup(int64_t n, int64_t k, GranularityAttr g, Fn visit) {
-  std::vector<int64_t> indices;
   auto emit = [&](int64_t group, int64_t begin, int64_t count) {
-    indices.resize(count);
-    for (int64_t i = 0; i < count; ++i)
-      indices[i] = begin + i;
-    visit(group, indices);
+    visit(group, llvm::seq<int64_t>(begin, begin + count));
   };
   switch (g.getKind()) {
   case GranularityKind::PerTensor:
@@ -42,7 +43,7 @@ void forEachGroup(int64_t n, int64_t k, GranularityAttr g, Fn visit) {
   }
 }
 
-double meanAbs(ArrayRef<float> w, ArrayRef<int64_t> group) {
+double meanAbs(ArrayRef<float> w, Elements group) {
   double sum = 0;
   for (int64_t i : group)
     sum += static_cast<double>(std::fabs(w[i]));
@@ -55,12 +56,34 @@ int8_t roundClamp(float ratio, float limit) {
 }
 } // namespace
 
+QuantizedMatrix mlir::tern::quantizeSymmetric(ArrayRef<float> w, int64_t n,
+                                              int64_t k, float levels,
+                                              GranularityAttr g) {
+  QuantizedMatrix out;
+  out.values.resize(n * k);
+  forEachGroup(n, k, g, [&](int64_t group, Elements elements) {
+    float absMax = 0;
+    for (int64_t i : elements)
+      absMax = std::max(std::fabs(w[i]), absMax);
+    float scale = std::max(absMax, static_cast<float>(kMinScale)) / levels;
+    for (int64_t i : elements)
+      out.values[i] = roundClamp(w[i] / scale, levels);
+    if (static_cast<int64_t>(out.scales.size()) <= group)
+      out.scales.resize(group + 1);
+    out.scales[group] = scale;
+  });
+  return out;
+}
+
 QuantizedMatrix mlir::tern::quantizeMatrix(ArrayRef<float> w, int64_t n,
                                            int64_t k, QuantMethod method,
                                            GranularityAttr g) {
+  if (method == QuantMethod::Exact || method == QuantMethod::Int2 ||
+      method == QuantMethod::Int4)
+    return quantizeSymmetric(w, n, k, method == QuantMethod::Int4 ? 7 : 1, g);
   QuantizedMatrix out;
   out.values.resize(n * k);
-  forEachGroup(n, k, g, [&](int64_t group, ArrayRef<int64_t> elements) {
+  forEachGroup(n, k, g, [&](int64_t group, Elements elements) {
     float scale = 0;
     switch (method) {
     case QuantMethod::AbsMean:
@@ -89,16 +112,8 @@ QuantizedMatrix mlir::tern::quantizeMatrix(ArrayRef<float> w, int64_t n,
     }
     case QuantMethod::Exact:
     case QuantMethod::Int2:
-    case QuantMethod::Int4: {
-      float levels = method == QuantMethod::Int4 ? 7.0f : 1.0f;
-      float absMax = 0;
-      for (int64_t i : elements)
-        absMax = std::max(std::fabs(w[i]), absMax);
-      scale = std::max(absMax, static_cast<float>(kMinScale)) / levels;
-      for (int64_t i : elements)
-        out.values[i] = roundClamp(w[i] / scale, levels);
-      break;
-    }
+    case QuantMethod::Int4:
+      llvm_unreachable("symmetric methods go through quantizeSymmetric");
     }
     if (static_cast<int64_t>(out.scales.size()) <= group)
       out.scales.resize(group + 1);
@@ -110,7 +125,7 @@ QuantizedMatrix mlir::tern::quantizeMatrix(ArrayRef<float> w, int64_t n,
 bool mlir::tern::isExactlyTernary(ArrayRef<float> w, int64_t n, int64_t k,
                                   GranularityAttr g) {
   bool exact = true;
-  forEachGroup(n, k, g, [&](int64_t, ArrayRef<int64_t> elements) {
+  forEachGroup(n, k, g, [&](int64_t, Elements elements) {
     float magnitude = 0;
     for (int64_t i : elements) {
       float a = std::fabs(w[i]);

@@ -27,6 +27,13 @@ struct QuantizedMatrix {
 QuantizedMatrix quantizeMatrix(ArrayRef<float> weights, int64_t n, int64_t k,
                                QuantMethod method, GranularityAttr granularity);
 
+/// Symmetric absmax quantization to integers in [-levels, levels]: per
+/// group s = max(max|W|, 1e-5) / levels, W' = clamp(round(W / s)), half to
+/// even. `exact`, int2 and int4 are levels 1, 1 and 7; tern.lm_head's int8
+/// table is 127.
+QuantizedMatrix quantizeSymmetric(ArrayRef<float> weights, int64_t n, int64_t k,
+                                  float levels, GranularityAttr granularity);
+
 /// Whether every scale group of `weights` is exactly {-s, 0, +s} for one s,
 /// so `exact` quantizes it without loss.
 bool isExactlyTernary(ArrayRef<float> weights, int64_t n, int64_t k,
