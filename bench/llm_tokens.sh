@@ -1,8 +1,8 @@
 #!/bin/sh
 # Tokens per second of compiled LLMs: pp128 (a 128-token prompt) and tg64
 # (64 generated tokens) at 1 and 2 threads, for tern-mkmodel's bitnet-2b4t
-# and llama-2b-32k presets (TQ2_0 GGUF, llama-spm vocabulary padded to the
-# preset's size), weights read into memory (--no-mmap). Each figure is also
+# and llama-2b-32k presets (TQ2_0 GGUF; LLaMA-3's vocabulary for the first,
+# llama-spm's for the second), weights read into memory (--no-mmap). Each figure is also
 # given as a fraction of the roofline: the machine's DRAM read bandwidth,
 # measured in the same run by tern-bench-bandwidth, over the bytes read per
 # token (the weights file less the embedding table, of which a token reads
@@ -12,7 +12,7 @@
 set -eu
 build=$(cd "${1:-build}" && pwd)
 work=${2:-/tmp/tern-llm-bench}
-vocab=$(cd "$(dirname "$0")/../../shared/testdata/tokenizers" && pwd)/ggml-vocab-llama-spm.gguf
+vocabs=$(cd "$(dirname "$0")/../../shared/testdata/tokenizers" && pwd)
 mkdir -p "$work"
 
 # GiB/s of 2-thread and 1-thread reads of a 1 GiB buffer.
@@ -27,6 +27,8 @@ echo "| preset | threads | pp128 (tok/s) | tg64 (tok/s) | MB read per token | tg
 echo "|---|---|---|---|---|---|"
 for preset in llama-2b-32k bitnet-2b4t; do
   model="$work/$preset.gguf"
+  vocab=$vocabs/ggml-vocab-llama-spm.gguf
+  [ "$preset" = bitnet-2b4t ] && vocab=$vocabs/llama3-tokenizer.model
   [ -f "$model" ] || "$build/bin/tern-mkmodel" --preset "$preset" \
     --format gguf:tq2_0 --seed 1 --vocab "$vocab" -o "$model" 2>/dev/null
   [ -x "$work/$preset/$preset" ] || "$build/bin/ternc" "$model" --emit=exe \

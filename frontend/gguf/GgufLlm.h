@@ -1,9 +1,8 @@
-//===- GgufLlm.h - an LLM checkpoint in a GGUF file --------------*- C++
-//-*-===//
+//===- GgufLlm.h - an LLM checkpoint in a GGUF file ----------*- C++ -*-===//
 //
 // The hyperparameters (`<arch>.block_count`, ...; llama.cpp's defaults for
-// missing keys), the tensors as a tern::llm::WeightSource, and the
-// vocabulary as a runtime tokenizer file (runtime/include/tern/tokenizer.h).
+// missing keys) and the tensors as a tern::llm::WeightSource. The
+// vocabulary is frontend/tokenizer's.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TERN_FRONTEND_GGUF_GGUFLLM_H
@@ -27,9 +26,6 @@ public:
 private:
   const GgufFile &file;
 };
-
-/// The `tokenizer.ggml.*` metadata as a tern tokenizer file.
-llvm::Expected<std::string> exportTokenizer(const GgufFile &file);
 
 } // namespace tern::gguf
 

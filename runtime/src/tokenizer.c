@@ -9,7 +9,7 @@
 
 /* --- Piece lookup: open addressing over FNV-1a hashes ------------------- */
 
-static uint32_t hash_bytes(const char *text, size_t length) {
+uint32_t tern_hash_bytes(const char *text, size_t length) {
   uint32_t hash = 2166136261u;
   for (size_t i = 0; i < length; ++i)
     hash = (hash ^ (uint8_t)text[i]) * 16777619u;
@@ -19,7 +19,7 @@ static uint32_t hash_bytes(const char *text, size_t length) {
 int32_t tern_tokenizer_find(const tern_tokenizer *t, const char *text,
                             size_t length) {
   uint32_t mask = t->slots - 1;
-  for (uint32_t slot = hash_bytes(text, length) & mask;;
+  for (uint32_t slot = tern_hash_bytes(text, length) & mask;;
        slot = (slot + 1) & mask) {
     int32_t id = t->table[slot];
     if (id < 0)
@@ -32,7 +32,7 @@ int32_t tern_tokenizer_find(const tern_tokenizer *t, const char *text,
 static void index_tokens(tern_tokenizer *t) {
   uint32_t mask = t->slots - 1;
   for (int32_t id = 0; id < t->n; ++id) {
-    uint32_t slot = hash_bytes(t->texts[id], t->lengths[id]) & mask;
+    uint32_t slot = tern_hash_bytes(t->texts[id], t->lengths[id]) & mask;
     while (t->table[slot] >= 0) {
       int32_t other = t->table[slot];
       /* Duplicate pieces: the first id wins, as in llama.cpp's map. */
@@ -278,28 +278,17 @@ typedef struct spm_symbol {
   size_t start, length; /* in the escaped text */
 } spm_symbol;
 
-typedef struct spm_bigram {
-  int32_t left, right;
-  float score;
-  size_t length;
-} spm_bigram;
-
 /* Max-heap order of llama.cpp's comparator: higher score first, then the
  * leftmost pair. */
-static int bigram_before(const spm_bigram *a, const spm_bigram *b) {
+static int bigram_before(const tern_bigram *a, const tern_bigram *b) {
   return a->score > b->score || (a->score == b->score && a->left < b->left);
 }
 
-typedef struct bigram_heap {
-  spm_bigram *items;
-  size_t count, capacity;
-} bigram_heap;
-
-static int heap_push(bigram_heap *h, spm_bigram item) {
+int tern_bigram_push(tern_bigram_heap *h, tern_bigram item) {
   if (h->count == h->capacity) {
     size_t capacity = h->capacity ? 2 * h->capacity : 64;
-    spm_bigram *items =
-        (spm_bigram *)realloc(h->items, capacity * sizeof *items);
+    tern_bigram *items =
+        (tern_bigram *)realloc(h->items, capacity * sizeof *items);
     if (!items)
       return 0;
     h->items = items;
@@ -314,8 +303,8 @@ static int heap_push(bigram_heap *h, spm_bigram item) {
   return 1;
 }
 
-static spm_bigram heap_pop(bigram_heap *h) {
-  spm_bigram top = h->items[0], last = h->items[--h->count];
+tern_bigram tern_bigram_pop(tern_bigram_heap *h) {
+  tern_bigram top = h->items[0], last = h->items[--h->count];
   size_t i = 0;
   for (;;) {
     size_t child = 2 * i + 1;
@@ -333,11 +322,6 @@ static spm_bigram heap_pop(bigram_heap *h) {
     h->items[i] = last;
   return top;
 }
-
-typedef struct id_list {
-  int32_t *ids;
-  size_t count, capacity;
-} id_list;
 
 int tern_id_list_push(id_list *list, int32_t id) {
   if (list->count == list->capacity) {
@@ -360,15 +344,15 @@ static int utf8_length(uint8_t lead) {
 
 static int try_add_bigram(const tern_tokenizer *t, const char *text,
                           const spm_symbol *symbols, int32_t left,
-                          int32_t right, bigram_heap *heap) {
+                          int32_t right, tern_bigram_heap *heap) {
   if (left < 0 || right < 0)
     return 1;
   size_t length = symbols[left].length + symbols[right].length;
   int32_t id = tern_tokenizer_find(t, text + symbols[left].start, length);
   if (id < 0)
     return 1;
-  spm_bigram bigram = {left, right, t->scores[id], length};
-  return heap_push(heap, bigram);
+  tern_bigram bigram = {left, right, t->scores[id], length};
+  return tern_bigram_push(heap, bigram);
 }
 
 static tern_status spm_encode(const tern_tokenizer *t, const char *raw,
@@ -383,7 +367,7 @@ static tern_status spm_encode(const tern_tokenizer *t, const char *raw,
   size_t length = (prefix ? 3 : 0) + raw_length + 2 * spaces;
   char *text = (char *)malloc(length + 1);
   spm_symbol *symbols = (spm_symbol *)malloc(length * sizeof *symbols);
-  bigram_heap heap = {0};
+  tern_bigram_heap heap = {0};
   tern_status status = TERN_OK;
   if (!text || !symbols) {
     status = tern_fail(TERN_ERROR_MEMORY, "out of memory");
@@ -417,7 +401,7 @@ static tern_status spm_encode(const tern_tokenizer *t, const char *raw,
     if (!try_add_bigram(t, text, symbols, i - 1, i, &heap))
       goto out_of_memory;
   while (heap.count) {
-    spm_bigram bigram = heap_pop(&heap);
+    tern_bigram bigram = tern_bigram_pop(&heap);
     spm_symbol *left = &symbols[bigram.left], *right = &symbols[bigram.right];
     /* Stale: one side was merged into something else since. */
     if (left->length == 0 || right->length == 0 ||

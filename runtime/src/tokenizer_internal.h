@@ -25,8 +25,31 @@ struct tern_tokenizer {
   void *bpe;        /* tokenizer_bpe.c's tables */
 };
 
-typedef struct id_list id_list;
+typedef struct id_list {
+  int32_t *ids;
+  size_t count, capacity;
+} id_list;
 int tern_id_list_push(id_list *list, int32_t id);
+
+/* FNV-1a, the hash of the token and merge tables. */
+uint32_t tern_hash_bytes(const char *text, size_t length);
+
+/* A candidate merge of adjacent symbols `left` and `right`, whose merged
+ * text is `length` bytes. The heap pops the highest score first, then the
+ * leftmost pair: SPM scores are token scores, BPE's are -rank. */
+typedef struct tern_bigram {
+  int32_t left, right;
+  float score;
+  size_t length;
+} tern_bigram;
+
+typedef struct tern_bigram_heap {
+  tern_bigram *items;
+  size_t count, capacity;
+} tern_bigram_heap;
+
+int tern_bigram_push(tern_bigram_heap *heap, tern_bigram item); /* 0: OOM */
+tern_bigram tern_bigram_pop(tern_bigram_heap *heap);
 
 /* Id of the token spelled `text`, or -1. */
 int32_t tern_tokenizer_find(const tern_tokenizer *t, const char *text,

@@ -2,17 +2,19 @@
 //
 //   tern-mkmodel --preset tiny|bitnet-2b4t|llama-2b-32k
 //                --format gguf:tq2_0|gguf:tq1_0|gguf:i2_s|gguf:f16
-//                --seed N [--vocab VOCAB.gguf] [--arch A] [--layers N] -o PATH
+//                --seed N [--vocab VOCAB] [--arch A] [--layers N] -o PATH
 //
 // Random ternary weights for a preset's shapes, deterministic from the seed
 // and identical in every format: each linear weight is {-1, 0, 1} times a
 // per-tensor scale that F16 holds exactly, so a TQ2_0, TQ1_0, I2_S and F16
 // copy decode to the same numbers. Embedding and output tables are F16,
-// norms F32. The tokenizer metadata is copied from --vocab; the tiny
-// preset takes its vocabulary size, the others pad it with unused tokens.
+// norms F32. The vocabulary comes from --vocab (a GGUF file's tokenizer
+// metadata, or a tiktoken rank file such as LLaMA-3's tokenizer.model); the
+// tiny preset takes its size, the others pad it with unused tokens.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/gguf/GgufWriter.h"
+#include "frontend/tokenizer/Vocabulary.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
@@ -37,8 +39,9 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Random seed (default 1)"),
                               cl::init(1), cl::cat(category));
 static cl::opt<std::string>
     vocabPath("vocab",
-              cl::desc("A GGUF file whose tokenizer.* metadata to copy"),
-              cl::value_desc("file.gguf"), cl::cat(category));
+              cl::desc("The vocabulary: a GGUF file's tokenizer metadata or "
+                       "a tiktoken rank file"),
+              cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string>
     archOverride("arch",
                  cl::desc("Override the preset's architecture "
@@ -134,36 +137,14 @@ int main(int argc, char **argv) {
   out.addString("general.architecture", arch);
   out.addString("general.name", ("tern-mkmodel " + preset.name).str());
   if (!vocabPath.empty()) {
-    auto vocab = GgufFile::open(vocabPath);
-    if (!vocab)
-      return fail(llvm::toString(vocab.takeError()));
-    const Value *tokens = (*vocab)->find("tokenizer.ggml.tokens");
-    if (!tokens || tokens->elements.empty())
-      return fail(vocabPath + ": no 'tokenizer.ggml.tokens'");
-    // A vocabulary smaller than the preset's is padded with unused tokens,
-    // as Hugging Face converters pad a model's vocab_size.
-    int64_t given = int64_t(tokens->elements.size());
-    if (given > preset.vocab || presetName == "tiny")
-      preset.vocab = given;
-    for (const auto &[key, value] : (*vocab)->metadata()) {
-      if (!llvm::StringRef(key).starts_with("tokenizer."))
-        continue;
-      Value padded = value;
-      if (value.type == ValueType::Array &&
-          int64_t(value.elements.size()) == given && given < preset.vocab) {
-        for (int64_t i = given; i < preset.vocab; ++i) {
-          Value extra = value.elements.back();
-          if (key == "tokenizer.ggml.tokens")
-            extra.s = "[PAD" + std::to_string(i) + "]";
-          else if (key == "tokenizer.ggml.token_type")
-            extra.u = extra.i = 5; // UNUSED
-          else
-            extra.u = extra.i = 0, extra.f = 0;
-          padded.elements.push_back(std::move(extra));
-        }
-      }
-      out.add(key, std::move(padded));
-    }
+    auto vocabulary = tern::tokenizer::readVocabularyFile(vocabPath);
+    if (!vocabulary)
+      return fail(llvm::toString(vocabulary.takeError()));
+    // A vocabulary smaller than the preset's is padded with unused tokens.
+    if (int64_t(vocabulary->size()) > preset.vocab || presetName == "tiny")
+      preset.vocab = int64_t(vocabulary->size());
+    vocabulary->padTo(size_t(preset.vocab));
+    tern::tokenizer::addGgufVocabulary(out, *vocabulary);
   }
   out.addU32(p + "block_count", uint32_t(preset.layers));
   out.addU32(p + "context_length", uint32_t(preset.context));

@@ -1,16 +1,18 @@
 //===- tern-tokenize.cpp - tokenize text with a model's vocabulary --------===//
 //
-//   tern-tokenize VOCAB.gguf|FILE.tokenizer [-f INPUT] [--separator LINE]
+//   tern-tokenize VOCAB.gguf|RANKS.tiktoken|FILE.tokenizer [-f INPUT]
+//   [--separator LINE]
 //                 [--bos] [--decode]
 //
 // Tokenizes with the runtime's tokenizer (what compiled LLMs run), after
-// converting a GGUF file's vocabulary exactly as ternc does. Prints one
+// converting a GGUF file's vocabulary (or a tiktoken rank file, as
+// LLaMA-3's tokenizer.model) exactly as ternc does. Prints one
 // line of space-separated ids per input. INPUT (default: stdin) holds one
 // input, or several each followed by a line equal to --separator (llama.cpp's
 // vocabulary tests use `__ggml_vocab_test__`).
 //
 //===----------------------------------------------------------------------===//
-#include "frontend/gguf/GgufLlm.h"
+#include "frontend/tokenizer/Vocabulary.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -24,9 +26,10 @@
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tern-tokenize options");
-static cl::opt<std::string> vocabPath(cl::Positional, cl::Required,
-                                      cl::desc("<vocab.gguf | .tokenizer>"),
-                                      cl::cat(category));
+static cl::opt<std::string>
+    vocabPath(cl::Positional, cl::Required,
+              cl::desc("<vocab.gguf | tiktoken ranks | .tokenizer>"),
+              cl::cat(category));
 static cl::opt<std::string> inputPath("f", cl::desc("Input text file"),
                                       cl::value_desc("file"), cl::init("-"),
                                       cl::cat(category));
@@ -52,19 +55,16 @@ int main(int argc, char **argv) {
                               "tern-tokenize: tokenizes text as compiled "
                               "LLMs do\n");
   std::string bytes;
-  if (llvm::StringRef(vocabPath).ends_with_insensitive(".gguf")) {
-    auto file = tern::gguf::GgufFile::open(vocabPath);
-    if (!file)
-      return fail(llvm::toString(file.takeError()));
-    auto exported = tern::gguf::exportTokenizer(**file);
-    if (!exported)
-      return fail(llvm::toString(exported.takeError()));
-    bytes = std::move(*exported);
-  } else {
+  if (llvm::StringRef(vocabPath).ends_with(".tokenizer")) {
     auto buffer = llvm::MemoryBuffer::getFile(vocabPath);
     if (!buffer)
       return fail(vocabPath + ": error: " + buffer.getError().message());
     bytes = (*buffer)->getBuffer().str();
+  } else {
+    auto vocabulary = tern::tokenizer::readVocabularyFile(vocabPath);
+    if (!vocabulary)
+      return fail(llvm::toString(vocabulary.takeError()));
+    bytes = tern::tokenizer::serialize(*vocabulary);
   }
   tern_tokenizer *tokenizer;
   if (tern_tokenizer_parse(reinterpret_cast<const uint8_t *>(bytes.data()),

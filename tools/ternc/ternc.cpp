@@ -13,6 +13,7 @@
 #include "frontend/llm/LlmImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/onnx/OpRegistry.h"
+#include "frontend/tokenizer/Vocabulary.h"
 #include "passes/Passes.h"
 #include "tools/common/Registration.h"
 
@@ -263,12 +264,12 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
     llvm::errs() << llvm::toString(config.takeError()) << "\n";
     return nullptr;
   }
-  auto vocabulary = ::tern::gguf::exportTokenizer(**file);
+  auto vocabulary = ::tern::tokenizer::readGgufVocabulary(**file);
   if (!vocabulary) {
     llvm::errs() << llvm::toString(vocabulary.takeError()) << "\n";
     return nullptr;
   }
-  tokenizer = std::move(*vocabulary);
+  tokenizer = ::tern::tokenizer::serialize(*vocabulary);
   progress(llvm::Twine(config->architecture) + ": " +
            llvm::Twine(config->layers) + " layers, hidden " +
            llvm::Twine(config->embedding) + ", " + llvm::Twine(config->heads) +

@@ -1,0 +1,73 @@
+//===- Vocabulary.cpp - the runtime tokenizer file ------------------------===//
+#include "frontend/tokenizer/Vocabulary.h"
+
+#include "llvm/Support/Endian.h"
+
+#include <cstring>
+
+using namespace tern::tokenizer;
+
+void Vocabulary::padTo(size_t count) {
+  for (size_t i = tokens.size(); i < count; ++i) {
+    tokens.push_back("[PAD" + std::to_string(i) + "]");
+    scores.push_back(0.0f);
+    types.push_back(TERN_TOKEN_UNUSED);
+  }
+}
+
+namespace {
+void appendU32(std::string &out, uint32_t v) {
+  char bytes[4];
+  llvm::support::endian::write32le(bytes, v);
+  out.append(bytes, 4);
+}
+} // namespace
+
+std::string tern::tokenizer::serialize(const Vocabulary &v) {
+  std::string out(TERN_TOKENIZER_MAGIC, 8);
+  out[7] = '\0';
+  appendU32(out, TERN_TOKENIZER_VERSION);
+  appendU32(out, v.kind);
+  appendU32(out, uint32_t(v.tokens.size()));
+  appendU32(out, uint32_t(v.bos));
+  appendU32(out, uint32_t(v.eos));
+  appendU32(out, (v.addBos ? TERN_TOKENIZER_ADD_BOS : 0u) |
+                     (v.addSpacePrefix ? TERN_TOKENIZER_ADD_SPACE_PREFIX : 0u));
+  appendU32(out, uint32_t(v.merges.size()));
+  appendU32(out, v.pre);
+  for (size_t i = 0; i < v.tokens.size(); ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &v.scores[i], 4);
+    appendU32(out, bits);
+    appendU32(out, uint32_t(v.types[i]));
+    appendU32(out, uint32_t(v.tokens[i].size()));
+    out += v.tokens[i];
+  }
+  for (const std::string &merge : v.merges) {
+    appendU32(out, uint32_t(merge.size()));
+    out += merge;
+  }
+  return out;
+}
+
+std::string tern::tokenizer::byteLevelSpelling(llvm::StringRef bytes) {
+  // The runtime's mapping (tokenizer_bpe.c): printable Latin-1 stands for
+  // itself, the 68 other bytes take U+0100.. in byte order.
+  std::string out;
+  for (unsigned char byte : bytes) {
+    unsigned cp = byte;
+    if (byte <= 0x20)
+      cp = 256 + byte;
+    else if (byte >= 0x7F && byte <= 0xA0)
+      cp = 256 + 33 + (byte - 0x7F);
+    else if (byte == 0xAD)
+      cp = 256 + 67;
+    if (cp < 0x80) {
+      out += char(cp);
+    } else {
+      out += char(0xC0 | cp >> 6);
+      out += char(0x80 | (cp & 0x3F));
+    }
+  }
+  return out;
+}
