@@ -289,6 +289,17 @@ private:
           tensor);
       break;
     }
+    // BitNet's BitLinear quantizes float (master) weights itself: absmean
+    // per tensor, tern's `absmean` method.
+    if (!weights && c.ternaryLinears) {
+      mlir::tern::QuantizedMatrix q = mlir::tern::quantizeMatrix(
+          *w, outRows, cols, mlir::tern::QuantMethod::AbsMean,
+          granularity(PerTensor));
+      weights = mlir::tern::buildDequantizedWeights(
+          b, at(name), q.values, outRows, cols,
+          mlir::tern::TritType::get(b.getContext()), q.scales,
+          granularity(PerTensor), tensor);
+    }
     if (!weights)
       weights = constant(tensor, {outRows, cols}, *w);
     return product(x, weights, outRows, name);

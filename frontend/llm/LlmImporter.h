@@ -14,8 +14,10 @@
 // Products are linalg contractions. Weights that are exactly ternary (per
 // tensor, else per row) enter as tern.dequantize(tern.unpack(packed)), which
 // is what tern's quantization produces, so tern-form-linear and the
-// activation quantization treat them like any quantized ONNX layer; other
-// weights stay float (and `ternc --quantize` may quantize them).
+// activation quantization treat them like any quantized ONNX layer. BitNet
+// architectures quantize other weights as BitLinear does (absmean per
+// tensor); other architectures keep them float (and `ternc --quantize` may
+// quantize them).
 //
 //===----------------------------------------------------------------------===//
 #ifndef TERN_FRONTEND_LLM_LLMIMPORTER_H

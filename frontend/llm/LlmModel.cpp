@@ -17,6 +17,7 @@ llvm::Error LlmConfig::applyArchitecture(LlmConfig &c) {
     c.activation = Activation::ReLUSquared;
     c.subNorms = true;
     c.ropeNeox = true;
+    c.ternaryLinears = true;
     return llvm::Error::success();
   }
   return llvm::createStringError(

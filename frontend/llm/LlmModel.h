@@ -1,5 +1,4 @@
-//===- LlmModel.h - decoder-only LLMs: configuration and weights -*- C++
-//-*-===//
+//===- LlmModel.h - decoder-only LLMs: config and weights ----*- C++ -*-===//
 //
 // What the LLM importer needs from a checkpoint, whatever its format: the
 // architecture's hyperparameters (LlmConfig) and its tensors by llama.cpp's
@@ -36,6 +35,9 @@ struct LlmConfig {
   Activation activation = Activation::SiLU;
   bool subNorms = false;       // BitNet's attn_sub_norm and ffn_sub_norm
   bool tiedEmbeddings = false; // the LM head is token_embd
+  // BitNet: linear weights are ternary by definition; float (master)
+  // weights are quantized as BitLinear does (absmean per tensor).
+  bool ternaryLinears = false;
 
   /// Hyperparameters of the named architecture that the checkpoint does
   /// not spell out; an error for an architecture tern does not know.

@@ -1,7 +1,7 @@
-//===- Vocabulary.h - a tokenizer's vocabulary, whatever its source -*- C++
-//-*-===//
+//===- Vocabulary.h - a tokenizer vocabulary, any source ----*- C++ -*-===//
 //
-// What every tokenizer source (GGUF metadata, tiktoken rank files) reads
+// What every tokenizer source (GGUF metadata, tiktoken rank files,
+// Hugging Face tokenizer.json) reads
 // into; `serialize` writes it as the runtime's tokenizer file
 // (runtime/include/tern/tokenizer.h), which generated programs load.
 //
@@ -11,6 +11,7 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <string>
@@ -62,6 +63,15 @@ llvm::Expected<Vocabulary> readGgufVocabulary(const gguf::GgufFile &file);
 /// Writes `vocabulary` as `tokenizer.ggml.*` metadata, as llama.cpp's
 /// converters do.
 void addGgufVocabulary(gguf::GgufWriter &out, const Vocabulary &vocabulary);
+
+/// A Hugging Face tokenizer.json of a byte-level BPE model (GPT-2 or
+/// LLaMA-3 pre-tokenizer). BOS is the token its post-processor puts first.
+llvm::Expected<Vocabulary> readHfTokenizer(llvm::StringRef path);
+
+/// Writes `vocabulary` (byte-level BPE) as a tokenizer.json that
+/// readHfTokenizer and Hugging Face's tokenizers read.
+llvm::Error writeHfTokenizer(const Vocabulary &vocabulary,
+                             llvm::raw_ostream &os);
 
 /// A GGUF file's vocabulary or a tiktoken rank file, told apart by content.
 llvm::Expected<Vocabulary> readVocabularyFile(llvm::StringRef path);

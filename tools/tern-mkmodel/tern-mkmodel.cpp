@@ -1,30 +1,40 @@
 //===- tern-mkmodel.cpp - synthetic ternary LLM checkpoints ---------------===//
 //
 //   tern-mkmodel --preset tiny|bitnet-2b4t|llama-2b-32k
-//                --format gguf:tq2_0|gguf:tq1_0|gguf:i2_s|gguf:f16
+//                --format gguf:tq2_0|gguf:tq1_0|gguf:i2_s|gguf:f16|safetensors
 //                --seed N [--vocab VOCAB] [--arch A] [--layers N] -o PATH
 //
 // Random ternary weights for a preset's shapes, deterministic from the seed
 // and identical in every format: each linear weight is {-1, 0, 1} times a
-// per-tensor scale that F16 holds exactly, so a TQ2_0, TQ1_0, I2_S and F16
-// copy decode to the same numbers. Embedding and output tables are F16,
+// per-tensor power-of-two scale, so TQ2_0, TQ1_0, I2_S and F16 GGUF copies
+// and a safetensors folder (BitNetForCausalLM's packed uint8 weights)
+// decode to the same numbers. Embedding and output tables are F16,
 // norms F32. The vocabulary comes from --vocab (a GGUF file's tokenizer
 // metadata, or a tiktoken rank file such as LLaMA-3's tokenizer.model); the
 // tiny preset takes its size, the others pad it with unused tokens.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/gguf/GgufWriter.h"
+#include "frontend/safetensors/HfCheckpoint.h"
+#include "frontend/safetensors/SafetensorsWriter.h"
 #include "frontend/tokenizer/Vocabulary.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 
 namespace cl = llvm::cl;
 using namespace tern::gguf;
+using tern::safetensors::Dtype;
+using tern::safetensors::SafetensorsWriter;
 
 static cl::OptionCategory category("tern-mkmodel options");
 static cl::opt<std::string>
@@ -33,7 +43,8 @@ static cl::opt<std::string>
                cl::cat(category));
 static cl::opt<std::string>
     format("format", cl::Required,
-           cl::desc("gguf:tq2_0, gguf:tq1_0, gguf:i2_s or gguf:f16"),
+           cl::desc("gguf:tq2_0, gguf:tq1_0, gguf:i2_s, gguf:f16 or "
+                    "safetensors (a folder)"),
            cl::cat(category));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed (default 1)"),
                               cl::init(1), cl::cat(category));
@@ -90,8 +101,96 @@ private:
   uint64_t state;
 };
 
-/// A value F16 holds exactly, so every format stores the same scale.
+constexpr double kRmsEpsilon = 1e-5;
+
+/// A value F16 holds exactly, so every format stores the same numbers.
 float halfExact(float x) { return halfToFloat(floatToHalf(x)); }
+
+/// The hyperparameters and vocabulary as llama.cpp's GGUF keys.
+void describeGguf(GgufWriter &out, const Preset &preset,
+                  const std::optional<tern::tokenizer::Vocabulary> &vocab) {
+  std::string arch = preset.architecture.str(), p = arch + ".";
+  out.addString("general.architecture", arch);
+  out.addString("general.name", ("tern-mkmodel " + preset.name).str());
+  if (vocab)
+    tern::tokenizer::addGgufVocabulary(out, *vocab);
+  out.addU32(p + "block_count", uint32_t(preset.layers));
+  out.addU32(p + "context_length", uint32_t(preset.context));
+  out.addU32(p + "embedding_length", uint32_t(preset.embedding));
+  out.addU32(p + "feed_forward_length", uint32_t(preset.feedForward));
+  out.addU32(p + "attention.head_count", uint32_t(preset.heads));
+  out.addU32(p + "attention.head_count_kv", uint32_t(preset.kvHeads));
+  out.addF32(p + "rope.freq_base", preset.ropeTheta);
+  out.addF32(p + "attention.layer_norm_rms_epsilon", float(kRmsEpsilon));
+  out.addU32(p + "vocab_size", uint32_t(preset.vocab));
+}
+
+/// Writes `contents` to `path` through a temporary file.
+llvm::Error writeWhole(llvm::StringRef path, llvm::StringRef contents) {
+  auto temp = llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+  if (!temp)
+    return temp.takeError();
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    os << contents;
+  }
+  return temp->keep(path);
+}
+
+/// A Hugging Face checkpoint folder: config.json as BitNet-b1.58-2B-4T's
+/// (BitLinear: packed weights, dividing weight_scale), model.safetensors,
+/// and tokenizer.json when the vocabulary is byte-level BPE.
+llvm::Error writeFolder(llvm::StringRef folder, const Preset &preset,
+                        const std::optional<tern::tokenizer::Vocabulary> &vocab,
+                        const SafetensorsWriter &tensors) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(folder))
+    return llvm::createStringError(folder + ": error: " + ec.message());
+  auto file = [&](llvm::StringRef name) {
+    llvm::SmallString<256> path(folder);
+    llvm::sys::path::append(path, name);
+    return std::string(path);
+  };
+  if (vocab && vocab->kind == TERN_TOKENIZER_BPE) {
+    std::string json;
+    llvm::raw_string_ostream os(json);
+    if (llvm::Error e = tern::tokenizer::writeHfTokenizer(*vocab, os))
+      return e;
+    if (llvm::Error e = writeWhole(file("tokenizer.json"), json))
+      return e;
+  } else if (vocab) {
+    return llvm::createStringError(
+        "safetensors folders get a tokenizer.json, which needs a byte-level "
+        "BPE vocabulary (e.g. llama3-tokenizer.model)");
+  }
+  llvm::json::Object config{
+      {"architectures", llvm::json::Array{"BitNetForCausalLM"}},
+      {"model_type", "bitnet"},
+      {"hidden_size", preset.embedding},
+      {"intermediate_size", preset.feedForward},
+      {"num_hidden_layers", preset.layers},
+      {"num_attention_heads", preset.heads},
+      {"num_key_value_heads", preset.kvHeads},
+      {"vocab_size", preset.vocab},
+      {"max_position_embeddings", preset.context},
+      {"rope_theta", double(preset.ropeTheta)},
+      {"rms_norm_eps", kRmsEpsilon},
+      {"hidden_act", "relu2"},
+      {"tie_word_embeddings", true},
+      {"quantization_config",
+       llvm::json::Object{{"quant_method", "bitnet"},
+                          {"linear_class", "bitlinear"},
+                          {"quantization_mode", "offline"}}}};
+  if (vocab && vocab->bos >= 0)
+    config["bos_token_id"] = vocab->bos;
+  if (vocab && vocab->eos >= 0)
+    config["eos_token_id"] = vocab->eos;
+  std::string json;
+  llvm::raw_string_ostream(json)
+      << llvm::formatv("{0:2}", llvm::json::Value(std::move(config))) << "\n";
+  if (llvm::Error e = writeWhole(file("config.json"), json))
+    return e;
+  return tensors.write(file("model.safetensors"));
+}
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tern-mkmodel: error: " << message << "\n";
@@ -113,6 +212,7 @@ int main(int argc, char **argv) {
     return fail("unknown preset '" + presetName +
                 "' (tiny, bitnet-2b4t, llama-2b-32k)");
   Preset preset = *found;
+  const bool toFolder = format == "safetensors";
   std::optional<GgmlType> linearType =
       llvm::StringSwitch<std::optional<GgmlType>>(format)
           .Case("gguf:tq2_0", GgmlType::TQ2_0)
@@ -120,9 +220,10 @@ int main(int argc, char **argv) {
           .Case("gguf:i2_s", GgmlType::I2_S)
           .Case("gguf:f16", GgmlType::F16)
           .Default(std::nullopt);
-  if (!linearType)
+  if (!linearType && !toFolder)
     return fail("unknown format '" + format +
-                "' (gguf:tq2_0, gguf:tq1_0, gguf:i2_s, gguf:f16)");
+                "' (gguf:tq2_0, gguf:tq1_0, gguf:i2_s, gguf:f16, "
+                "safetensors)");
   if (!archOverride.empty()) {
     if (archOverride != "llama" && archOverride != "bitnet-b1.58")
       return fail("--arch must be llama or bitnet-b1.58");
@@ -131,50 +232,68 @@ int main(int argc, char **argv) {
   if (layersOverride)
     preset.layers = layersOverride;
   const bool bitnet = preset.architecture != "llama";
+  // Hugging Face's llama pairs RoPE dimensions differently from GGUF's
+  // (whose converter permutes Q and K), so the same weights would not be
+  // the same model; BitNet pairs them alike in both.
+  if (toFolder && !bitnet)
+    return fail("safetensors output is written for BitNet architectures "
+                "(BitNetForCausalLM)");
 
-  GgufWriter out;
-  std::string arch = preset.architecture.str(), p = arch + ".";
-  out.addString("general.architecture", arch);
-  out.addString("general.name", ("tern-mkmodel " + preset.name).str());
+  std::optional<tern::tokenizer::Vocabulary> vocabulary;
   if (!vocabPath.empty()) {
-    auto vocabulary = tern::tokenizer::readVocabularyFile(vocabPath);
-    if (!vocabulary)
-      return fail(llvm::toString(vocabulary.takeError()));
+    auto read = tern::tokenizer::readVocabularyFile(vocabPath);
+    if (!read)
+      return fail(llvm::toString(read.takeError()));
     // A vocabulary smaller than the preset's is padded with unused tokens.
-    if (int64_t(vocabulary->size()) > preset.vocab || presetName == "tiny")
-      preset.vocab = int64_t(vocabulary->size());
-    vocabulary->padTo(size_t(preset.vocab));
-    tern::tokenizer::addGgufVocabulary(out, *vocabulary);
+    if (int64_t(read->size()) > preset.vocab || presetName == "tiny")
+      preset.vocab = int64_t(read->size());
+    read->padTo(size_t(preset.vocab));
+    vocabulary = std::move(*read);
   }
-  out.addU32(p + "block_count", uint32_t(preset.layers));
-  out.addU32(p + "context_length", uint32_t(preset.context));
-  out.addU32(p + "embedding_length", uint32_t(preset.embedding));
-  out.addU32(p + "feed_forward_length", uint32_t(preset.feedForward));
-  out.addU32(p + "attention.head_count", uint32_t(preset.heads));
-  out.addU32(p + "attention.head_count_kv", uint32_t(preset.kvHeads));
-  out.addF32(p + "rope.freq_base", preset.ropeTheta);
-  out.addF32(p + "attention.layer_norm_rms_epsilon", 1e-5f);
-  out.addU32(p + "vocab_size", uint32_t(preset.vocab));
+
+  GgufWriter gguf;
+  SafetensorsWriter safetensors;
+  if (!toFolder)
+    describeGguf(gguf, preset, vocabulary);
 
   Random random(seed);
   llvm::Error failure = llvm::Error::success();
-  auto add = [&](const std::string &name, llvm::ArrayRef<int64_t> ne,
+  // Tensors are generated in one order for every format, so the random
+  // stream, and hence the weights, are the same.
+  auto add = [&](const std::string &name, llvm::ArrayRef<int64_t> shape,
                  GgmlType type, const std::vector<float> &values) {
     if (failure)
       return;
+    if (toFolder) {
+      std::vector<uint8_t> bytes(values.size() *
+                                 (type == GgmlType::F16 ? 2 : 4));
+      for (size_t i = 0; i < values.size(); ++i)
+        if (type == GgmlType::F16)
+          llvm::support::endian::write16le(&bytes[2 * i],
+                                           floatToHalf(values[i]));
+        else
+          llvm::support::endian::write32le(&bytes[4 * i],
+                                           llvm::bit_cast<uint32_t>(values[i]));
+      safetensors.add(tern::safetensors::huggingFaceName(name),
+                      type == GgmlType::F16 ? Dtype::F16 : Dtype::F32, shape,
+                      std::move(bytes));
+      return;
+    }
     auto bytes = quantize(type, values.data(), int64_t(values.size()));
     if (!bytes) {
       failure = llvm::createStringError(
           "tensor '" + name + "': " + llvm::toString(bytes.takeError()));
       return;
     }
-    out.addTensor(name, ne, type, std::move(*bytes));
+    // ggml lists the fastest dimension first.
+    llvm::SmallVector<int64_t> ne(shape.rbegin(), shape.rend());
+    gguf.addTensor(name, ne, type, std::move(*bytes));
   };
   auto table = [&](const std::string &name, int64_t rows) {
     std::vector<float> values(size_t(rows * preset.embedding));
     for (float &v : values)
       v = halfExact(0.125f * random.uniform());
-    add(name, {preset.embedding, rows}, GgmlType::F16, values);
+    add(name, {rows, preset.embedding}, GgmlType::F16, values);
   };
   auto norm = [&](const std::string &name, int64_t n) {
     // Near 1, so the norms are exercised but keep the scale.
@@ -184,11 +303,35 @@ int main(int argc, char **argv) {
     add(name, {n}, GgmlType::F32, values);
   };
   auto linear = [&](const std::string &name, int64_t in, int64_t outRows) {
-    std::vector<float> values(size_t(in * outRows));
-    const float scale = halfExact(1.5f / std::sqrt(float(in)));
-    for (float &v : values)
-      v = float(int(random.next() % 3) - 1) * scale;
-    add(name, {in, outRows}, *linearType, values);
+    // A power of two near 1.5/sqrt(in): every format holds it and its
+    // reciprocal exactly (BitNet's safetensors store 1 / scale).
+    const float scale =
+        std::exp2(std::round(std::log2(1.5f / std::sqrt(float(in)))));
+    std::vector<int8_t> trits(size_t(in * outRows));
+    for (int8_t &t : trits)
+      t = int8_t(int(random.next() % 3) - 1);
+    if (toFolder) {
+      // transformers' pack_weights: output row q*(out/4)+r in bits 2q of
+      // packed row r.
+      const int64_t packedRows = outRows / 4;
+      std::vector<uint8_t> packed(size_t(packedRows * in), 0);
+      for (int64_t row = 0; row < outRows; ++row)
+        for (int64_t col = 0; col < in; ++col)
+          packed[size_t((row % packedRows) * in + col)] |= uint8_t(
+              (trits[size_t(row * in + col)] + 1) << (2 * (row / packedRows)));
+      std::string hf = tern::safetensors::huggingFaceName(name);
+      safetensors.add(hf, Dtype::U8, {packedRows, in}, std::move(packed));
+      std::vector<uint8_t> inverse(4);
+      llvm::support::endian::write32le(inverse.data(),
+                                       llvm::bit_cast<uint32_t>(1.0f / scale));
+      safetensors.add(llvm::StringRef(hf).drop_back(6).str() + "weight_scale",
+                      Dtype::F32, {1}, std::move(inverse));
+      return;
+    }
+    std::vector<float> values(trits.size());
+    for (size_t i = 0; i < trits.size(); ++i)
+      values[i] = float(trits[i]) * scale;
+    add(name, {outRows, in}, *linearType, values);
   };
 
   const int64_t d = preset.embedding, f = preset.feedForward,
@@ -220,9 +363,10 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(std::move(failure)));
   if (preset.layers >= 8)
     llvm::errs() << "\n";
-  if (llvm::Error e = out.write(outputPath)) {
-    llvm::errs() << llvm::toString(std::move(e)) << "\n";
-    return 1;
-  }
+  llvm::Error written =
+      toFolder ? writeFolder(outputPath, preset, vocabulary, safetensors)
+               : gguf.write(outputPath);
+  if (written)
+    return fail(llvm::toString(std::move(written)));
   return 0;
 }

@@ -13,6 +13,7 @@
 #include "frontend/llm/LlmImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/onnx/OpRegistry.h"
+#include "frontend/safetensors/HfCheckpoint.h"
 #include "frontend/tokenizer/Vocabulary.h"
 #include "passes/Passes.h"
 #include "tools/common/Registration.h"
@@ -43,9 +44,10 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("ternc options");
 
-static cl::opt<std::string> inputPath(cl::Positional,
-                                      cl::desc("<model.onnx | model.gguf>"),
-                                      cl::cat(category));
+static cl::opt<std::string>
+    inputPath(cl::Positional,
+              cl::desc("<model.onnx | model.gguf | checkpoint folder>"),
+              cl::cat(category));
 static cl::opt<std::string>
     outputPath("o",
                cl::desc("Output folder (for cpp/lib/exe) or file (for IR "
@@ -251,31 +253,90 @@ std::error_code moveIntoPlace(llvm::StringRef staging, llvm::StringRef dir) {
   return ec;
 }
 
-/// A decoder-only LLM checkpoint (GGUF) as a module, and its tokenizer file.
+bool isGguf(llvm::StringRef path) {
+  return llvm::StringRef(path).ends_with_insensitive(".gguf");
+}
+
+/// A Hugging Face checkpoint folder (config.json plus safetensors).
+bool isCheckpointFolder(llvm::StringRef path) {
+  return llvm::sys::fs::is_directory(path);
+}
+
+/// The folder's tokenizer: tokenizer.json, else a tiktoken tokenizer.model;
+/// BOS and EOS as config.json gives them, padded to the model's vocabulary.
+llvm::Expected<::tern::tokenizer::Vocabulary>
+readFolderVocabulary(const ::tern::safetensors::HfCheckpoint &checkpoint) {
+  llvm::SmallString<256> json(checkpoint.folder()), model(checkpoint.folder());
+  llvm::sys::path::append(json, "tokenizer.json");
+  llvm::sys::path::append(model, "tokenizer.model");
+  llvm::Expected<::tern::tokenizer::Vocabulary> vocabulary =
+      llvm::sys::fs::exists(json) ? ::tern::tokenizer::readHfTokenizer(json)
+      : llvm::sys::fs::exists(model)
+          ? ::tern::tokenizer::readVocabularyFile(model)
+          : llvm::Expected<::tern::tokenizer::Vocabulary>(
+                llvm::createStringError(checkpoint.folder() +
+                                        ": error: no tokenizer.json or "
+                                        "tokenizer.model"));
+  if (!vocabulary)
+    return vocabulary.takeError();
+  int64_t vocab = checkpoint.config().vocab;
+  if (int64_t(vocabulary->size()) > vocab)
+    return llvm::createStringError(
+        checkpoint.folder() + ": error: the tokenizer has " +
+        llvm::Twine(vocabulary->size()) + " tokens, the model only " +
+        llvm::Twine(vocab));
+  vocabulary->padTo(size_t(vocab));
+  if (checkpoint.bosTokenId() >= 0 && checkpoint.bosTokenId() < vocab)
+    vocabulary->bos = checkpoint.bosTokenId();
+  if (checkpoint.eosTokenId() >= 0 && checkpoint.eosTokenId() < vocab)
+    vocabulary->eos = checkpoint.eosTokenId();
+  return vocabulary;
+}
+
+/// A decoder-only LLM checkpoint (GGUF file or Hugging Face folder) as a
+/// module, and its tokenizer file.
 OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
                                           std::string &tokenizer) {
-  auto file = ::tern::gguf::GgufFile::open(inputPath);
-  if (!file) {
-    llvm::errs() << llvm::toString(file.takeError()) << "\n";
+  auto report = [](llvm::Error error) {
+    llvm::errs() << llvm::toString(std::move(error)) << "\n";
     return nullptr;
+  };
+  std::unique_ptr<::tern::gguf::GgufFile> gguf;
+  std::unique_ptr<::tern::gguf::GgufWeights> ggufWeights;
+  std::unique_ptr<::tern::safetensors::HfCheckpoint> folder;
+  ::tern::llm::LlmConfig config;
+  ::tern::llm::WeightSource *weights;
+  llvm::Expected<::tern::tokenizer::Vocabulary> vocabulary =
+      ::tern::tokenizer::Vocabulary();
+  if (isGguf(inputPath)) {
+    auto file = ::tern::gguf::GgufFile::open(inputPath);
+    if (!file)
+      return report(file.takeError());
+    gguf = std::move(*file);
+    auto ggufConfig = ::tern::gguf::readLlmConfig(*gguf);
+    if (!ggufConfig)
+      return report(ggufConfig.takeError());
+    config = *ggufConfig;
+    vocabulary = ::tern::tokenizer::readGgufVocabulary(*gguf);
+    ggufWeights = std::make_unique<::tern::gguf::GgufWeights>(*gguf);
+    weights = ggufWeights.get();
+  } else {
+    auto checkpoint = ::tern::safetensors::HfCheckpoint::open(inputPath);
+    if (!checkpoint)
+      return report(checkpoint.takeError());
+    folder = std::move(*checkpoint);
+    config = folder->config();
+    vocabulary = readFolderVocabulary(*folder);
+    weights = folder.get();
   }
-  auto config = ::tern::gguf::readLlmConfig(**file);
-  if (!config) {
-    llvm::errs() << llvm::toString(config.takeError()) << "\n";
-    return nullptr;
-  }
-  auto vocabulary = ::tern::tokenizer::readGgufVocabulary(**file);
-  if (!vocabulary) {
-    llvm::errs() << llvm::toString(vocabulary.takeError()) << "\n";
-    return nullptr;
-  }
+  if (!vocabulary)
+    return report(vocabulary.takeError());
   tokenizer = ::tern::tokenizer::serialize(*vocabulary);
-  progress(llvm::Twine(config->architecture) + ": " +
-           llvm::Twine(config->layers) + " layers, hidden " +
-           llvm::Twine(config->embedding) + ", " + llvm::Twine(config->heads) +
-           " heads (" + llvm::Twine(config->kvHeads) + " KV), vocabulary " +
-           llvm::Twine(config->vocab));
-  ::tern::gguf::GgufWeights weights(**file);
+  progress(llvm::Twine(config.architecture) + ": " +
+           llvm::Twine(config.layers) + " layers, hidden " +
+           llvm::Twine(config.embedding) + ", " + llvm::Twine(config.heads) +
+           " heads (" + llvm::Twine(config.kvHeads) + " KV), vocabulary " +
+           llvm::Twine(config.vocab));
   ::tern::llm::LlmImportOptions options;
   options.int8LmHead = lmHead == "int8" && !floatActivations;
   // Long imports report each layer, so a 2B model shows it is moving.
@@ -286,11 +347,7 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
   };
   return ::tern::llm::importLlm(&context,
                                 FileLineColLoc::get(&context, inputPath, 0, 0),
-                                *config, weights, options);
-}
-
-bool isGguf(llvm::StringRef path) {
-  return llvm::StringRef(path).ends_with_insensitive(".gguf");
+                                config, *weights, options);
 }
 
 int writeIR(ModuleOp module) {
@@ -358,9 +415,12 @@ int main(int argc, char **argv) {
   }
 
   TargetOptions options;
-  options.modelName = modelNameOpt.empty()
-                          ? llvm::sys::path::stem(inputPath).str()
-                          : modelNameOpt.getValue();
+  // A file's name without extension; a checkpoint folder's whole name.
+  llvm::StringRef inputName = llvm::StringRef(inputPath).rtrim("/\\");
+  options.modelName = !modelNameOpt.empty() ? modelNameOpt.getValue()
+                      : isCheckpointFolder(inputPath)
+                          ? llvm::sys::path::filename(inputName).str()
+                          : llvm::sys::path::stem(inputName).str();
   options.symbolPrefix = symbolPrefixFor(options.modelName);
   options.variant = variant.str();
   options.weightFormat = weightFormat;
@@ -385,7 +445,7 @@ int main(int argc, char **argv) {
   DriverDiagnostics diagnostics(context);
 
   progress("importing " + inputPath);
-  bool llm = isGguf(inputPath);
+  bool llm = isGguf(inputPath) || isCheckpointFolder(inputPath);
   if (lmHead != "int8" && lmHead != "float")
     return fail("--lm-head is int8 or float, not '" + lmHead + "'");
   std::string tokenizer;
