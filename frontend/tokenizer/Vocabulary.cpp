@@ -50,6 +50,25 @@ std::string tern::tokenizer::serialize(const Vocabulary &v) {
   return out;
 }
 
+Vocabulary tern::tokenizer::byteVocabulary() {
+  Vocabulary v;
+  v.kind = TERN_TOKENIZER_BPE;
+  v.pre = TERN_PRETOKENIZER_GPT2;
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    v.tokens.push_back(byteLevelSpelling(std::string(1, char(byte))));
+    v.types.push_back(TERN_TOKEN_NORMAL);
+  }
+  for (const char *special : {"<|begin_of_text|>", "<|end_of_text|>"}) {
+    v.tokens.push_back(special);
+    v.types.push_back(TERN_TOKEN_CONTROL);
+  }
+  v.scores.assign(v.tokens.size(), 0.0f);
+  v.bos = 256;
+  v.eos = 257;
+  v.addBos = true;
+  return v;
+}
+
 std::string tern::tokenizer::byteLevelSpelling(llvm::StringRef bytes) {
   // The runtime's mapping (tokenizer_bpe.c): printable Latin-1 stands for
   // itself, the 68 other bytes take U+0100.. in byte order.

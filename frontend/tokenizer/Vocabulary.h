@@ -50,6 +50,10 @@ std::string serialize(const Vocabulary &vocabulary);
 /// GPT-2's bytes_to_unicode spelling of raw bytes.
 std::string byteLevelSpelling(llvm::StringRef bytes);
 
+/// The smallest byte-level BPE vocabulary: the 256 bytes, no merges, then
+/// <|begin_of_text|> (BOS) and <|end_of_text|> (EOS). It spells any text.
+Vocabulary byteVocabulary();
+
 /// A tiktoken rank file (one "base64-token rank" per line, as LLaMA-3's
 /// tokenizer.model) with LLaMA-3's 256 special tokens after the ranks.
 /// Merges are derived from the ranks: every split of a token into two

@@ -10,8 +10,9 @@
 // and a safetensors folder (BitNetForCausalLM's packed uint8 weights)
 // decode to the same numbers. Embedding and output tables are F16,
 // norms F32. The vocabulary comes from --vocab (a GGUF file's tokenizer
-// metadata, or a tiktoken rank file such as LLaMA-3's tokenizer.model); the
-// tiny preset takes its size, the others pad it with unused tokens.
+// metadata, or a tiktoken rank file such as LLaMA-3's tokenizer.model; by
+// default the 256 bytes); the tiny preset takes its size, the others pad it
+// with unused tokens.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/gguf/GgufWriter.h"
@@ -239,17 +240,18 @@ int main(int argc, char **argv) {
     return fail("safetensors output is written for BitNet architectures "
                 "(BitNetForCausalLM)");
 
-  std::optional<tern::tokenizer::Vocabulary> vocabulary;
-  if (!vocabPath.empty()) {
-    auto read = tern::tokenizer::readVocabularyFile(vocabPath);
-    if (!read)
-      return fail(llvm::toString(read.takeError()));
-    // A vocabulary smaller than the preset's is padded with unused tokens.
-    if (int64_t(read->size()) > preset.vocab || presetName == "tiny")
-      preset.vocab = int64_t(read->size());
-    read->padTo(size_t(preset.vocab));
-    vocabulary = std::move(*read);
-  }
+  // Without --vocab, the 256 bytes: any text tokenizes, so the model
+  // still compiles to a program that runs.
+  llvm::Expected<tern::tokenizer::Vocabulary> read =
+      vocabPath.empty() ? tern::tokenizer::byteVocabulary()
+                        : tern::tokenizer::readVocabularyFile(vocabPath);
+  if (!read)
+    return fail(llvm::toString(read.takeError()));
+  // A vocabulary smaller than the preset's is padded with unused tokens.
+  if (int64_t(read->size()) > preset.vocab || presetName == "tiny")
+    preset.vocab = int64_t(read->size());
+  read->padTo(size_t(preset.vocab));
+  std::optional<tern::tokenizer::Vocabulary> vocabulary = std::move(*read);
 
   GgufWriter gguf;
   SafetensorsWriter safetensors;
