@@ -12,6 +12,7 @@
 #define TERN_CODEGEN_TARGET_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
@@ -57,6 +58,12 @@ struct TargetOptions {
   /// Ternary weight format of CPU kernels: "auto", "i2" or "t3"
   /// (runtime/include/tern/cpu/linear.h).
   std::string weightFormat = "auto";
+  /// Tokens per step of an LLM's prefill step module; 0 without one.
+  int64_t prefillTokens = 0;
+  /// Weights a target derived from constants (kernel tiles), by a key made
+  /// from the constant's attribute, for reuse by the other modules of the
+  /// same compilation (an LLM's steps share their weights); may be null.
+  llvm::DenseMap<Attribute, Attribute> *derivedWeights = nullptr;
   bool verbose = false;
 };
 
@@ -89,8 +96,12 @@ public:
 
   /// Writes the output folder's sources, weights and build files for a
   /// module already lowered to `EmitKind::EmitC` (whose constant
-  /// memref.globals still hold the weights).
-  virtual LogicalResult emitSources(ModuleOp module,
+  /// memref.globals still hold the weights). `prefill`, null for most
+  /// models, is an LLM's prefill step: a second module over the same
+  /// weights taking `options.prefillTokens` tokens per step, lowered with
+  /// the symbol prefix `options.symbolPrefix + "_prefill"`; the program
+  /// runs prompts through it (tern_llm_desc's prefill_model).
+  virtual LogicalResult emitSources(ModuleOp module, ModuleOp prefill,
                                     const TargetOptions &options,
                                     OutputFolder &out) = 0;
 

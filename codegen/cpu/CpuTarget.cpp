@@ -91,7 +91,8 @@ public:
     return toEmitC.run(module);
   }
 
-  LogicalResult emitSources(ModuleOp module, const TargetOptions &options,
+  LogicalResult emitSources(ModuleOp module, ModuleOp prefill,
+                            const TargetOptions &options,
                             OutputFolder &out) override {
     FailureOr<ModelSignature> signature = signatureOf(module, options);
     if (failed(signature))
@@ -103,6 +104,7 @@ public:
     signature->weightsChecksum = weights->checksum;
     if (auto features = module->getAttrOfType<StringAttr>("tern.cpu_features"))
       signature->cpuFeatures = features.str();
+    SmallVector<Attribute> weightValues = globalValues(module);
     for (auto global :
          llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
       global.erase();
@@ -116,6 +118,17 @@ public:
       return failure();
     kernel += modelDescriptorSource(*signature, options);
     std::optional<LlmSignature> llm = llmSignatureOf(module);
+    if (prefill) {
+      if (!llm)
+        return module.emitError("a prefill step needs an LLM module");
+      // Its symbols are distinct, so it shares the translation unit.
+      TargetOptions prefillOptions = options;
+      prefillOptions.symbolPrefix += "_prefill";
+      if (failed(appendStepModel(prefill, prefillOptions, weightValues,
+                                 *weights, kernel)))
+        return failure();
+      llm->prefillTokens = options.prefillTokens;
+    }
     if (llm)
       kernel += llmDescriptorSource(*llm, options);
 
@@ -284,6 +297,52 @@ private:
       }
     }
     return sig;
+  }
+
+  /// The constant globals' values in module order: equal lists make equal
+  /// weights files.
+  static SmallVector<Attribute> globalValues(ModuleOp module) {
+    SmallVector<Attribute> values;
+    for (auto global : module.getOps<memref::GlobalOp>())
+      values.push_back(global.getInitialValueAttr());
+    return values;
+  }
+
+  /// Appends the kernel and descriptor of `step`, a second model that must
+  /// read exactly the weights file `weights`, made from globals holding
+  /// `weightValues` (an LLM's prefill step).
+  LogicalResult appendStepModel(ModuleOp step, const TargetOptions &options,
+                                ArrayRef<Attribute> weightValues,
+                                const WeightsFile &weights,
+                                std::string &kernel) {
+    FailureOr<ModelSignature> signature = signatureOf(step, options);
+    if (failed(signature))
+      return failure();
+    // The same attributes in the same order (the steps share them) need no
+    // byte comparison.
+    if (ArrayRef<Attribute>(globalValues(step)) != weightValues) {
+      FailureOr<WeightsFile> own = buildWeightsFile(step);
+      if (failed(own))
+        return failure();
+      if (own->contents != weights.contents)
+        return step.emitError(
+            "the prefill step's weights differ from the decode step's "
+            "(compile with --prefill-tokens=1)");
+    }
+    signature->weightsBytes = weights.payloadBytes;
+    signature->weightsChecksum = weights.checksum;
+    if (auto features = step->getAttrOfType<StringAttr>("tern.cpu_features"))
+      signature->cpuFeatures = features.str();
+    for (auto global :
+         llvm::make_early_inc_range(step.getOps<memref::GlobalOp>()))
+      global.erase();
+    markUnusedArgumentsUsed(step);
+    llvm::raw_string_ostream os(kernel);
+    os << "\n// --- The prefill step ---\n";
+    if (failed(emitc::translateToCpp(step, os)))
+      return failure();
+    kernel += modelDescriptorSource(*signature, options);
+    return success();
   }
 
   /// The `tern.llm` attribute of an imported LLM (frontend/llm).

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -74,7 +75,7 @@ std::optional<Claim> claimable(LinearOp op) {
   if (!(trit || bipolar) ||
       (in != GranularityKind::PerToken && in != GranularityKind::PerTensor) ||
       (w != GranularityKind::PerChannel && w != GranularityKind::PerTensor) ||
-      !multiply::constantBytes(op.getWeights()))
+      !multiply::constantData(op.getWeights()))
     return std::nullopt;
   return Claim{op,
                input.getDimSize(0),
@@ -99,17 +100,17 @@ FailureOr<std::vector<int8_t>> weightValues(const Claim &claim) {
   LinearOp op = claim.op;
   auto type = cast<RankedTensorType>(op.getWeights().getType());
   auto layout = cast<PackedLayoutAttr>(type.getEncoding());
-  std::optional<std::vector<uint8_t>> packed =
-      multiply::constantBytes(op.getWeights());
+  std::optional<ArrayRef<char>> packed =
+      multiply::constantData(op.getWeights());
   int64_t rowBytes = type.getDimSize(1);
   if (!packed || int64_t(packed->size()) != claim.n * rowBytes)
     return failure();
+  const auto *bytes = reinterpret_cast<const uint8_t *>(packed->data());
   std::vector<int8_t> values(size_t(claim.n * claim.k));
   for (int64_t r = 0; r < claim.n; ++r)
-    if (tern_unpack_row(toRuntime(layout.getKind()),
-                        *getValueKind(layout.getValueType()),
-                        packed->data() + r * rowBytes, claim.k,
-                        values.data() + r * claim.k))
+    if (tern_unpack_row(
+            toRuntime(layout.getKind()), *getValueKind(layout.getValueType()),
+            bytes + r * rowBytes, claim.k, values.data() + r * claim.k))
       return failure();
   return values;
 }
@@ -139,21 +140,33 @@ LogicalResult lowerClaim(const Claim &claim, const cpu::CpuVariant &variant,
   LinearOp op = claim.op;
   auto format = op->getAttrOfType<StringAttr>(kTargetKernelAttr);
   bool t3 = format && format.getValue() == "t3";
-  FailureOr<std::vector<int8_t>> values = weightValues(claim);
-  if (failed(values))
-    return op.emitError("cannot read the constant weights of this layer");
   ::tern::cpu::PackedLayout layout{t3 ? ::tern::cpu::Format::T3
                                       : ::tern::cpu::Format::I2,
                                    kRowsPerTile, claim.n, claim.k};
-  std::vector<char> packed(size_t(layout.bytes()));
-  ::tern::cpu::pack_weights(layout, values->data(),
-                            reinterpret_cast<uint8_t *>(packed.data()));
-
   OpBuilder b(op);
   Location loc = op.getLoc();
-  auto bytesType = RankedTensorType::get({layout.bytes()}, b.getI8Type());
-  Value weights = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::getFromRawBuffer(bytesType, packed));
+  // Tiles already made from the same constant in this compilation (the
+  // other step of an LLM) are reused.
+  Attribute source, tiles;
+  matchPattern(op.getWeights(), m_Constant(&source));
+  Attribute key =
+      source ? b.getArrayAttr({source, b.getStringAttr(t3 ? "t3" : "i2")})
+             : Attribute();
+  if (key && options.derivedWeights)
+    tiles = options.derivedWeights->lookup(key);
+  if (!tiles) {
+    FailureOr<std::vector<int8_t>> values = weightValues(claim);
+    if (failed(values))
+      return op.emitError("cannot read the constant weights of this layer");
+    std::vector<char> packed(size_t(layout.bytes()));
+    ::tern::cpu::pack_weights(layout, values->data(),
+                              reinterpret_cast<uint8_t *>(packed.data()));
+    auto bytesType = RankedTensorType::get({layout.bytes()}, b.getI8Type());
+    tiles = DenseElementsAttr::getFromRawBuffer(bytesType, packed);
+    if (key && options.derivedWeights)
+      (*options.derivedWeights)[key] = tiles;
+  }
+  Value weights = arith::ConstantOp::create(b, loc, cast<TypedAttr>(tiles));
   auto bufferOf = [&](Value tensor) -> Value {
     auto type = cast<RankedTensorType>(tensor.getType());
     return bufferization::ToBufferOp::create(

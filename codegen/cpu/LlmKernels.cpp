@@ -148,10 +148,10 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
       int64_t heads = a.getHeads();
       lowered = lowering.lower(
           op, "attention",
-          llvm::formatv("tern::llm::attention(a0, a1, a2, a3, {0}, "
-                        "{1}, {2}, {3}, {4}, out)",
+          llvm::formatv("tern::llm::attention<tern::cpu::Isa::{5}>(a0, a1, "
+                        "a2, a3, {0}, {1}, {2}, {3}, {4}, out)",
                         dim(a.getQuery(), 0), a.getLayer(), heads,
-                        a.getKvHeads(), dim(a.getQuery(), 1) / heads));
+                        a.getKvHeads(), dim(a.getQuery(), 1) / heads, isaName));
     } else if (auto h = dyn_cast<LmHeadOp>(op)) {
       lowered = lowering.lower(
           op, "lm_head",

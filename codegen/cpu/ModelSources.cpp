@@ -79,14 +79,17 @@ std::string mlir::tern::modelDescriptorSource(const ModelSignature &sig,
 std::string mlir::tern::llmDescriptorSource(const LlmSignature &llm,
                                             const TargetOptions &options) {
   const std::string &p = options.symbolPrefix;
-  return llvm::formatv("\n// --- LLM descriptor (see tern/llm.h) ---\n"
-                       "static const tern_llm_desc {0}_llm_desc = {{\n"
-                       "    {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8},\n};\n\n"
-                       "extern \"C\" const tern_llm_desc *{0}_llm(void) {{\n"
-                       "  return &{0}_llm_desc;\n}\n",
-                       p, quoted(llm.architecture), llm.layers, llm.heads,
-                       llm.kvHeads, llm.headDim, llm.vocab, llm.contextLength,
-                       llm.tokensPerStep);
+  return llvm::formatv(
+      "\n// --- LLM descriptor (see tern/llm.h) ---\n"
+      "static const tern_llm_desc {0}_llm_desc = {{\n"
+      "    {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8},\n"
+      "    {9}, {10},\n};\n\n"
+      "extern \"C\" const tern_llm_desc *{0}_llm(void) {{\n"
+      "  return &{0}_llm_desc;\n}\n",
+      p, quoted(llm.architecture), llm.layers, llm.heads, llm.kvHeads,
+      llm.headDim, llm.vocab, llm.contextLength, llm.tokensPerStep,
+      llm.prefillTokens ? "&" + p + "_prefill_desc" : std::string("nullptr"),
+      llm.prefillTokens);
 }
 
 std::string mlir::tern::modelHeader(const ModelSignature &sig,

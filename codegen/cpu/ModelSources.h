@@ -37,6 +37,8 @@ struct LlmSignature {
   std::string architecture;
   int64_t layers = 0, heads = 0, kvHeads = 0, headDim = 0, vocab = 0,
           contextLength = 0, tokensPerStep = 0;
+  /// Tokens of the prefill step `<prefix>_prefill_desc`; 0 without one.
+  int64_t prefillTokens = 0;
 };
 
 /// The descriptor and adapter appended to the kernel's .cpp.

@@ -13,6 +13,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
 
 #include <cmath>
 
@@ -35,13 +36,15 @@ public:
   GraphBuilder(MLIRContext *context, Location file, const LlmConfig &config,
                WeightSource &weights, const LlmImportOptions &options)
       : b(context), file(file), c(config), source(weights), options(options),
-        T(options.tokensPerStep) {}
+        T(options.tokensPerStep), R(T) {}
 
   OwningOpRef<ModuleOp> build() {
     OwningOpRef<ModuleOp> module = ModuleOp::create(file);
     b.setInsertionPointToEnd(module->getBody());
     auto ids = RankedTensorType::get({T}, b.getI32Type());
-    auto logitsType = RankedTensorType::get({T, c.vocab}, b.getF32Type());
+    const int64_t logitRows = options.lastTokenLogits ? 1 : T;
+    auto logitsType =
+        RankedTensorType::get({logitRows, c.vocab}, b.getF32Type());
     auto func = func::FuncOp::create(
         b, file, "forward", b.getFunctionType({ids, ids}, {logitsType}));
     auto name = [&](StringRef text, int32_t onnxType) {
@@ -66,17 +69,39 @@ public:
 
 private:
   FailureOr<Value> forward() {
-    FailureOr<std::vector<float>> table =
-        load("token_embd.weight", {c.vocab, c.embedding});
-    if (failed(table))
-      return failure();
+    // The table is read only when something built from it is not shared.
+    std::vector<float> table;
+    auto loadTable = [&]() -> LogicalResult {
+      if (!table.empty())
+        return success();
+      FailureOr<std::vector<float>> loaded =
+          load("token_embd.weight", {c.vocab, c.embedding});
+      if (failed(loaded))
+        return failure();
+      table = std::move(*loaded);
+      return success();
+    };
     // A tied LM head is the embedding table.
     bool tied = c.tiedEmbeddings || !source.has("output.weight");
+    FailureOr<Value> embedding =
+        shared("token_embd.weight", [&]() -> FailureOr<Value> {
+          if (failed(loadTable()))
+            return failure();
+          return embeddingTable("token_embd.weight", table,
+                                /*floatHeadToo=*/tied && !options.int8LmHead);
+        });
+    if (failed(embedding))
+      return failure();
+    if (tied && !options.int8LmHead) {
+      FailureOr<Value> f32 =
+          shared("token_embd.weight.f32",
+                 [&]() -> FailureOr<Value> { return floatTable; });
+      if (failed(f32))
+        return failure();
+      floatTable = *f32;
+    }
     Value h = mlir::tern::EmbeddingOp::create(
-        b, at("token_embd"), rows(c.embedding),
-        embeddingTable("token_embd.weight", *table,
-                       /*floatHeadToo=*/tied && !options.int8LmHead),
-        tokens);
+        b, at("token_embd"), rows(c.embedding), *embedding, tokens);
     for (int64_t layer = 0; layer < c.layers; ++layer) {
       if (options.progress)
         options.progress(layer, c.layers);
@@ -85,24 +110,50 @@ private:
         return failure();
       h = *next;
     }
+    if (options.lastTokenLogits && T > 1) {
+      // Only the last token's logits are wanted: the head reads one row.
+      h = tensor::ExtractSliceOp::create(
+          b, at("last_token"),
+          RankedTensorType::get({1, c.embedding}, b.getF32Type()), h,
+          ValueRange(), ValueRange(), ValueRange(),
+          b.getDenseI64ArrayAttr({T - 1, 0}),
+          b.getDenseI64ArrayAttr({1, c.embedding}),
+          b.getDenseI64ArrayAttr({1, 1}));
+      R = 1;
+    }
     FailureOr<Value> x = rmsNorm(h, "output_norm");
     if (failed(x))
       return failure();
     std::string headName = tied ? "token_embd.weight" : "output.weight";
     std::vector<float> untied;
-    if (!tied) {
-      FailureOr<std::vector<float>> loaded =
-          load(headName, {c.vocab, c.embedding});
-      if (failed(loaded))
-        return failure();
-      untied = std::move(*loaded);
-    }
-    const std::vector<float> &head = tied ? *table : untied;
+    auto loadHead = [&]() -> FailureOr<const std::vector<float> *> {
+      if (tied) {
+        if (failed(loadTable()))
+          return failure();
+        return &table;
+      }
+      if (untied.empty()) {
+        FailureOr<std::vector<float>> loaded =
+            load(headName, {c.vocab, c.embedding});
+        if (failed(loaded))
+          return failure();
+        untied = std::move(*loaded);
+      }
+      return &untied;
+    };
     if (options.int8LmHead)
-      return int8Head(*x, head, headName);
-    Value weights =
-        tied ? floatTable : constant(headName, {c.vocab, c.embedding}, head);
-    return product(*x, weights, c.vocab, "output");
+      return int8Head(*x, loadHead, headName);
+    FailureOr<Value> weights =
+        tied ? FailureOr<Value>(floatTable)
+             : shared(headName, [&]() -> FailureOr<Value> {
+                 FailureOr<const std::vector<float> *> head = loadHead();
+                 if (failed(head))
+                   return failure();
+                 return constant(headName, {c.vocab, c.embedding}, **head);
+               });
+    if (failed(weights))
+      return failure();
+    return product(*x, *weights, c.vocab, "output");
   }
 
   /// The embedding table as f16 when that is exact (F16 checkpoints), else
@@ -113,7 +164,7 @@ private:
     std::vector<uint16_t> halves(w.size());
     bool exact = true;
     for (size_t i = 0; i < w.size() && exact; ++i)
-      halves[i] = toHalf(w[i], exact);
+      exact = exactHalf(w[i], halves[i]);
     if (!exact) {
       floatTable = constant(name, {c.vocab, c.embedding}, w);
       return floatTable;
@@ -127,32 +178,97 @@ private:
         alignof(uint16_t));
   }
 
-  /// IEEE half bits of `value`; clears `exact` when the value changes.
-  static uint16_t toHalf(float value, bool &exact) {
-    llvm::APFloat half(value);
-    bool lost = false;
-    half.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-                 &lost);
-    if (lost)
-      exact = false;
-    return uint16_t(half.bitcastToAPInt().getZExtValue());
+  /// The IEEE half bits of `value` when half holds it exactly. Bit
+  /// arithmetic rather than APFloat: a 2B model's table has 328M values.
+  static bool exactHalf(float value, uint16_t &half) {
+    uint32_t bits = llvm::bit_cast<uint32_t>(value);
+    uint16_t sign = uint16_t((bits >> 16) & 0x8000);
+    int32_t exponent = int32_t((bits >> 23) & 0xFF) - 127;
+    uint32_t mantissa = bits & 0x7FFFFF;
+    if ((bits & 0x7FFFFFFF) == 0) {
+      half = sign;
+      return true;
+    }
+    if (exponent >= -14 && exponent <= 15) { // a normal half
+      half = uint16_t(sign | (exponent + 15) << 10 | mantissa >> 13);
+      return (mantissa & 0x1FFF) == 0;
+    }
+    if (exponent < -14 && exponent >= -24) { // a subnormal half: k * 2^-24
+      uint32_t significand = mantissa | 0x800000,
+               shift = uint32_t(-exponent - 1);
+      half = uint16_t(sign | significand >> shift);
+      return (significand & ((1u << shift) - 1)) == 0;
+    }
+    return false; // out of half's range, infinite or NaN
   }
 
   /// tern.lm_head over the table quantized to int8 per row (absmax / 127,
   /// half to even), as llama.cpp's Q8_0 does per block.
-  Value int8Head(Value x, const std::vector<float> &w,
-                 const std::string &name) {
-    mlir::tern::QuantizedMatrix q = mlir::tern::quantizeSymmetric(
-        w, c.vocab, c.embedding, 127, granularity(PerChannel));
-    Value table = rawConstant(
-        name + ".int8", {c.vocab, c.embedding}, b.getI8Type(),
-        ArrayRef<char>(reinterpret_cast<const char *>(q.values.data()),
-                       q.values.size()),
-        1);
-    Value scaleValues = constant(name + ".int8_scales", {c.vocab}, q.scales);
-    return mlir::tern::LmHeadOp::create(
-        b, at("output"), RankedTensorType::get({T, c.vocab}, b.getF32Type()), x,
-        table, scaleValues);
+  FailureOr<Value>
+  int8Head(Value x,
+           llvm::function_ref<FailureOr<const std::vector<float> *>()> load,
+           const std::string &name) {
+    mlir::tern::QuantizedMatrix q;
+    auto quantized = [&]() -> LogicalResult {
+      if (!q.values.empty())
+        return success();
+      FailureOr<const std::vector<float> *> w = load();
+      if (failed(w))
+        return failure();
+      q = mlir::tern::quantizeSymmetric(**w, c.vocab, c.embedding, 127,
+                                        granularity(PerChannel));
+      return success();
+    };
+    FailureOr<Value> table = shared(name + ".int8", [&]() -> FailureOr<Value> {
+      if (failed(quantized()))
+        return failure();
+      return rawConstant(
+          name + ".int8", {c.vocab, c.embedding}, b.getI8Type(),
+          ArrayRef<char>(reinterpret_cast<const char *>(q.values.data()),
+                         q.values.size()),
+          1);
+    });
+    FailureOr<Value> scales =
+        shared(name + ".int8_scales", [&]() -> FailureOr<Value> {
+          if (failed(quantized()))
+            return failure();
+          return constant(name + ".int8_scales", {c.vocab}, q.scales);
+        });
+    if (failed(table) || failed(scales))
+      return failure();
+    return Value(mlir::tern::LmHeadOp::create(
+        b, at("output"), RankedTensorType::get({R, c.vocab}, b.getF32Type()), x,
+        *table, *scales));
+  }
+
+  /// The weight value `key`: built by `build`, or, when an earlier import
+  /// of the same checkpoint (options.sharedWeights) built it, a copy of
+  /// its ops, whose attributes (the data) are shared.
+  FailureOr<Value> shared(const std::string &key,
+                          llvm::function_ref<FailureOr<Value>()> build) {
+    ::tern::llm::SharedWeights *cache = options.sharedWeights;
+    if (cache) {
+      auto found = cache->values.find(key);
+      if (found != cache->values.end()) {
+        IRMapping copies;
+        return cloneFrom(found->second, copies);
+      }
+    }
+    FailureOr<Value> built = build();
+    if (succeeded(built) && cache)
+      cache->values[key] = *built;
+    return built;
+  }
+
+  /// Clones the ops `v` is computed from (constants and ops on them).
+  Value cloneFrom(Value v, IRMapping &copies) {
+    if (Value copy = copies.lookupOrNull(v))
+      return copy;
+    Operation *op = v.getDefiningOp();
+    for (Value operand : op->getOperands())
+      cloneFrom(operand, copies);
+    b.clone(*op, copies);
+    return copies.lookup(v);
   }
 
   FailureOr<Value> block(int64_t layer, Value h) {
@@ -215,7 +331,7 @@ private:
     return NameLoc::get(b.getStringAttr(name), file);
   }
   RankedTensorType rows(int64_t width) {
-    return RankedTensorType::get({T, width}, b.getF32Type());
+    return RankedTensorType::get({R, width}, b.getF32Type());
   }
 
   FailureOr<std::vector<float>> load(const std::string &name,
@@ -249,16 +365,30 @@ private:
 
   FailureOr<Value> floatConstant(const std::string &name,
                                  ArrayRef<int64_t> shape) {
-    FailureOr<std::vector<float>> data = load(name, shape);
-    if (failed(data))
-      return failure();
-    return constant(name, shape, *data);
+    return shared(name, [&]() -> FailureOr<Value> {
+      FailureOr<std::vector<float>> data = load(name, shape);
+      if (failed(data))
+        return failure();
+      return constant(name, shape, *data);
+    });
   }
 
-  /// x [T, cols] times the [rows, cols] weight `name`.weight, transposed.
+  /// x [R, cols] times the [rows, cols] weight `name`.weight, transposed.
   FailureOr<Value> linear(Value x, const std::string &name, int64_t outRows,
                           int64_t cols) {
     std::string tensor = name + ".weight";
+    FailureOr<Value> weights =
+        shared(tensor, [&] { return linearWeights(tensor, outRows, cols); });
+    if (failed(weights))
+      return failure();
+    return product(x, *weights, outRows, name);
+  }
+
+  /// The [rows, cols] weight `tensor`, ternary where it is (or, for BitNet,
+  /// must be), else float.
+  FailureOr<Value> linearWeights(const std::string &tensor, int64_t outRows,
+                                 int64_t cols) {
+    std::string name = llvm::StringRef(tensor).drop_back(7).str();
     FailureOr<std::vector<float>> w = load(tensor, {outRows, cols});
     if (failed(w))
       return failure();
@@ -272,14 +402,13 @@ private:
       // Each group's s is any nonzero |w| in it (1e-5 when all are zero).
       std::vector<int8_t> values(w->size());
       std::vector<float> scales(size_t(kind == PerTensor ? 1 : outRows), 0);
+      const float *data = w->data();
+      for (size_t i = 0; i < w->size(); ++i)
+        values[i] = int8_t((data[i] > 0) - (data[i] < 0));
       for (int64_t r = 0; r < outRows; ++r) {
         float &scale = scales[kind == PerTensor ? 0 : size_t(r)];
-        for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-          float v = (*w)[size_t(i)];
-          values[size_t(i)] = int8_t((v > 0) - (v < 0));
-          if (scale == 0)
-            scale = std::fabs(v);
-        }
+        for (int64_t i = r * cols; i < (r + 1) * cols && scale == 0; ++i)
+          scale = std::fabs(data[i]);
       }
       for (float &scale : scales)
         scale = scale == 0 ? 1e-5f : scale;
@@ -302,7 +431,7 @@ private:
     }
     if (!weights)
       weights = constant(tensor, {outRows, cols}, *w);
-    return product(x, weights, outRows, name);
+    return weights;
   }
 
   /// result[t, n] = sum_k x[t, k] * w[n, k], as tern's passes expect
@@ -310,7 +439,7 @@ private:
   Value product(Value x, Value w, int64_t n, const std::string &name) {
     Location loc = at(name);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{T, n},
+    Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{R, n},
                                           b.getF32Type());
     Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
     AffineExpr m = b.getAffineDimExpr(0), nn = b.getAffineDimExpr(1),
@@ -414,7 +543,8 @@ private:
   const LlmConfig &c;
   WeightSource &source;
   const LlmImportOptions &options;
-  int64_t T;
+  int64_t T; // tokens per step
+  int64_t R; // rows of the activations: T, or 1 once only the last remains
   Value tokens, positions;
   Value floatTable; // the embedding table in f32, when one was built
 };

@@ -27,10 +27,21 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <functional>
 
 namespace tern::llm {
+
+/// Weights built by one import, for another import of the same checkpoint
+/// into the same context (an LLM's decode and prefill steps): the second
+/// copies the first's constant ops, sharing their data, instead of reading
+/// and converting the checkpoint again. The first module must outlive the
+/// second import.
+struct SharedWeights {
+  llvm::StringMap<mlir::Value> values;
+};
 
 struct LlmImportOptions {
   /// Tokens per model step (the entry's T).
@@ -40,6 +51,11 @@ struct LlmImportOptions {
   /// every product, and its table int8 per row (a quarter of f32's bytes,
   /// read once per token). Float input and table otherwise.
   bool int8LmHead = true;
+  /// Logits of the step's last token only ([1, vocab]): a prompt needs no
+  /// others, and the LM head is the largest product of a step.
+  bool lastTokenLogits = false;
+  /// Where weights are shared across imports; null: not shared.
+  SharedWeights *sharedWeights = nullptr;
   /// Called once per imported layer, for progress reports.
   std::function<void(int64_t layer, int64_t layers)> progress;
 };

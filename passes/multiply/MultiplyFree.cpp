@@ -36,25 +36,30 @@ Value multiply::plainBytes(ImplicitLocOpBuilder &b, Value packed) {
 }
 
 /// The bytes of a constant (dense or resource), or nullopt.
-std::optional<std::vector<uint8_t>> multiply::constantBytes(Value value) {
+std::optional<ArrayRef<char>> multiply::constantData(Value value) {
   auto constant = value.getDefiningOp<arith::ConstantOp>();
   if (!constant)
     return std::nullopt;
-  ArrayRef<char> raw;
   if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
     if (dense.isSplat())
       return std::nullopt;
-    raw = dense.getRawData();
-  } else if (auto resource =
-                 dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    return dense.getRawData();
+  }
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
       return std::nullopt;
-    raw = blob->getData();
-  } else {
-    return std::nullopt;
+    return blob->getData();
   }
-  return std::vector<uint8_t>(raw.begin(), raw.end());
+  return std::nullopt;
+}
+
+std::optional<std::vector<uint8_t>> multiply::constantBytes(Value value) {
+  std::optional<ArrayRef<char>> raw = constantData(value);
+  if (!raw)
+    return std::nullopt;
+  return std::vector<uint8_t>(raw->begin(), raw->end());
 }
 
 Value multiply::scaleOutputs(ImplicitLocOpBuilder &b, LinearOp op,

@@ -27,6 +27,8 @@ Value plainBytes(ImplicitLocOpBuilder &b, Value packed);
 
 /// The bytes of a constant (dense, not splat, or resource), or nullopt.
 std::optional<std::vector<uint8_t>> constantBytes(Value value);
+/// The same bytes without a copy, valid while the attribute lives.
+std::optional<ArrayRef<char>> constantData(Value value);
 
 /// Computes one output's exact i32 sum from scalars read at (m, n).
 using TotalFn = function_ref<Value(ImplicitLocOpBuilder &, ValueRange)>;

@@ -126,15 +126,21 @@ bool mlir::tern::isExactlyTernary(ArrayRef<float> w, int64_t n, int64_t k,
                                   GranularityAttr g) {
   bool exact = true;
   forEachGroup(n, k, g, [&](int64_t, Elements elements) {
+    if (!exact)
+      return;
     float magnitude = 0;
+    for (int64_t i : elements)
+      if (w[i] != 0) {
+        magnitude = std::fabs(w[i]);
+        break;
+      }
+    // Branch-free, so it vectorizes: a 2B model has 2G weights to check.
+    bool ok = true;
     for (int64_t i : elements) {
       float a = std::fabs(w[i]);
-      if (a == 0)
-        continue;
-      if (magnitude == 0)
-        magnitude = a;
-      exact = exact && a == magnitude;
+      ok &= (a == 0.0f) | (a == magnitude);
     }
+    exact = ok;
   });
   return exact;
 }

@@ -119,10 +119,43 @@ static int in_range(tern_value_kind kind, int value) {
 
 static const int kPow3[5] = {1, 3, 9, 27, 81};
 
+/* Trits in 2-bit codes, the common case (every ternary weight of an LLM
+ * passes through here at compile time), in loops that vectorize. */
+static int pack_trits2(const int8_t *src, int64_t k, uint8_t *dst) {
+  int bad = 0;
+  for (int64_t i = 0; i < k; ++i)
+    bad |= (uint8_t)(src[i] + 1) > 2;
+  if (bad)
+    return -1;
+  int64_t whole = k / 4;
+  for (int64_t b = 0; b < whole; ++b)
+    dst[b] = (uint8_t)((src[4 * b] + 1) | (src[4 * b + 1] + 1) << 2 |
+                       (src[4 * b + 2] + 1) << 4 | (src[4 * b + 3] + 1) << 6);
+  if (whole * 4 < k) {
+    uint8_t last = 0;
+    for (int64_t i = whole * 4; i < k; ++i)
+      last |= (uint8_t)((src[i] + 1) << (2 * (i % 4)));
+    dst[whole] = last;
+  }
+  return 0;
+}
+
+static int unpack_trits2(const uint8_t *src, int64_t k, int8_t *dst) {
+  int bad = 0;
+  for (int64_t i = 0; i < k; ++i) {
+    int code = (src[i / 4] >> (2 * (i % 4))) & 3;
+    bad |= code == 3;
+    dst[i] = (int8_t)(code - 1);
+  }
+  return bad ? -1 : 0;
+}
+
 int tern_pack_row(tern_packing packing, tern_value_kind kind, const int8_t *src,
                   int64_t k, uint8_t *dst) {
   if (!tern_packing_supports(packing, kind) || k < 0)
     return -1;
+  if (packing == TERN_PACK_OFFSET2 && kind == TERN_VALUE_TRIT)
+    return pack_trits2(src, k, dst);
   for (int64_t i = 0; i < k; ++i)
     if (!in_range(kind, src[i]))
       return -1;
@@ -165,6 +198,8 @@ int tern_unpack_row(tern_packing packing, tern_value_kind kind,
                     const uint8_t *src, int64_t k, int8_t *dst) {
   if (!tern_packing_supports(packing, kind) || k < 0)
     return -1;
+  if (packing == TERN_PACK_OFFSET2 && kind == TERN_VALUE_TRIT)
+    return unpack_trits2(src, k, dst);
   int bits = offset_bits(packing);
   if (bits) {
     int per_byte = 8 / bits;

@@ -234,10 +234,40 @@ static int32_t sample(const float *logits, int32_t vocab, const options *o,
 
 typedef struct generator {
   tern_session *session;
-  const tern_llm_desc *llm;
+  int32_t T, vocab;
+  int32_t rows; /* logit rows: T, or 1 when the step gives its last only */
   int32_t *tokens, *positions;
-  float *logits; /* [T, vocab] */
+  float *logits; /* [rows, vocab] */
 } generator;
+
+static tern_status generator_init(generator *g, tern_session *session,
+                                  const tern_model_desc *model, int32_t T,
+                                  int32_t vocab) {
+  const tern_tensor_info *logits = &model->outputs[0];
+  if (model->num_inputs != 2 || model->num_outputs != 1 ||
+      model->inputs[0].rank != 1 || model->inputs[0].dims[0] != T ||
+      logits->rank != 2 || logits->dims[1] != vocab ||
+      (logits->dims[0] != T && logits->dims[0] != 1))
+    return tern_fail(TERN_ERROR_FORMAT,
+                     "model %s is not an LLM step of %d tokens", model->name,
+                     (int)T);
+  g->session = session;
+  g->T = T;
+  g->vocab = vocab;
+  g->rows = (int32_t)logits->dims[0];
+  g->tokens = (int32_t *)calloc((size_t)T, sizeof(int32_t));
+  g->positions = (int32_t *)calloc((size_t)T, sizeof(int32_t));
+  g->logits = (float *)malloc((size_t)g->rows * (size_t)vocab * sizeof(float));
+  if (!g->tokens || !g->positions || !g->logits)
+    return tern_fail(TERN_ERROR_MEMORY, "out of memory");
+  return TERN_OK;
+}
+
+static void generator_free(generator *g) {
+  free(g->tokens);
+  free(g->positions);
+  free(g->logits);
+}
 
 /* Runs `count` tokens starting at position `pos` through the model, T at a
  * time; afterwards logits of the last token are at *last. A short last
@@ -246,7 +276,7 @@ typedef struct generator {
  * any query can attend to them. */
 static tern_status feed(generator *g, const int32_t *ids, int32_t count,
                         int32_t pos, const float **last) {
-  int32_t T = g->llm->tokens_per_step;
+  int32_t T = g->T;
   const void *inputs[2] = {g->tokens, g->positions};
   void *outputs[1] = {g->logits};
   for (int32_t start = 0; start < count; start += T) {
@@ -258,9 +288,35 @@ static tern_status feed(generator *g, const int32_t *ids, int32_t count,
     tern_status status = tern_session_run(g->session, inputs, outputs);
     if (status != TERN_OK)
       return status;
-    *last = g->logits + (size_t)(n - 1) * (size_t)g->llm->vocab;
+    *last = g->logits + (size_t)(g->rows == 1 ? 0 : n - 1) * (size_t)g->vocab;
   }
   return TERN_OK;
+}
+
+/* The prompt: through the prefill step when the program has one, in whole
+ * chunks of P tokens. A remainder of up to P/4 tokens then goes one token
+ * at a time (a chunk costs about as much as P/4 single-token steps, which
+ * each read every weight once); a longer one as a chunk ending at the
+ * prompt's last token (the step gives its last token's logits), which
+ * recomputes a few tokens already in the cache: the same values. Prompts
+ * shorter than a chunk go one token at a time. */
+static tern_status feed_prompt(generator *decode, generator *prefill,
+                               const int32_t *ids, int32_t count,
+                               const float **last) {
+  int32_t P = prefill->T, start = 0;
+  if (!prefill->session || count < P)
+    return feed(decode, ids, count, 0, last);
+  for (; start + P <= count; start += P) {
+    tern_status status = feed(prefill, ids + start, P, start, last);
+    if (status != TERN_OK)
+      return status;
+  }
+  int32_t rest = count - start;
+  if (rest == 0)
+    return TERN_OK;
+  if (rest * 4 <= P)
+    return feed(decode, ids + start, rest, start, last);
+  return feed(prefill, ids + count - P, P, count - P, last);
 }
 
 static void write_piece(const tern_tokenizer *tokenizer, int32_t id) {
@@ -294,8 +350,11 @@ int tern_llm_main(int argc, char **argv, const tern_model_desc *m,
   int32_t *prompt_ids = NULL, *generated = NULL;
   candidate *scratch = NULL;
   FILE *logits_file = NULL;
-  generator g = {0};
+  generator g = {0}, prefill = {0};
+  tern_session *prefill_session = NULL;
   int exit_code = 1;
+  /* Padding of a decode step of T > 1 may reach T - 1 positions past the
+   * prompt (prefill chunks stay within it). */
   int32_t T = llm->tokens_per_step;
 
   tern_weights_set_loading((o.no_mmap ? TERN_WEIGHTS_READ : 0) |
@@ -304,6 +363,12 @@ int tern_llm_main(int argc, char **argv, const tern_model_desc *m,
       tern_session_set_threads(session, (int)o.threads) ||
       tern_tokenizer_open(o.tokenizer ? o.tokenizer : tokenizer_path,
                           &tokenizer)) {
+    fprintf(stderr, "error: %s\n", tern_last_error());
+    goto done;
+  }
+  if (llm->prefill_model &&
+      tern_session_open_sibling(llm->prefill_model, session,
+                                &prefill_session)) {
     fprintf(stderr, "error: %s\n", tern_last_error());
     goto done;
   }
@@ -339,14 +404,16 @@ int tern_llm_main(int argc, char **argv, const tern_model_desc *m,
     goto done;
   }
   tern_kv_cache_set_current(cache);
-  g.session = session;
-  g.llm = llm;
-  g.tokens = (int32_t *)calloc((size_t)T, sizeof(int32_t));
-  g.positions = (int32_t *)calloc((size_t)T, sizeof(int32_t));
-  g.logits = (float *)malloc((size_t)T * (size_t)llm->vocab * sizeof(float));
+  if (generator_init(&g, session, m, llm->tokens_per_step, llm->vocab) ||
+      (prefill_session &&
+       generator_init(&prefill, prefill_session, llm->prefill_model,
+                      llm->prefill_tokens, llm->vocab))) {
+    fprintf(stderr, "error: %s\n", tern_last_error());
+    goto done;
+  }
   scratch = (candidate *)malloc((size_t)llm->vocab * sizeof *scratch);
   generated = (int32_t *)malloc(((size_t)o.tokens + 1) * sizeof(int32_t));
-  if (!g.tokens || !g.positions || !g.logits || !scratch || !generated) {
+  if (!scratch || !generated) {
     fprintf(stderr, "error: out of memory\n");
     goto done;
   }
@@ -365,7 +432,7 @@ int tern_llm_main(int argc, char **argv, const tern_model_desc *m,
   fflush(stdout);
   const float *logits = NULL;
   double start = now_seconds();
-  if (feed(&g, prompt_ids, (int32_t)prompt_count, 0, &logits)) {
+  if (feed_prompt(&g, &prefill, prompt_ids, (int32_t)prompt_count, &logits)) {
     fprintf(stderr, "error: %s\n", tern_last_error());
     goto done;
   }
@@ -421,10 +488,10 @@ done:
   tern_kv_cache_set_current(NULL);
   tern_kv_cache_destroy(cache);
   tern_tokenizer_close(tokenizer);
+  tern_session_close(prefill_session);
   tern_session_close(session);
-  free(g.tokens);
-  free(g.positions);
-  free(g.logits);
+  generator_free(&g);
+  generator_free(&prefill);
   free(scratch);
   free(generated);
   free(prompt_ids);

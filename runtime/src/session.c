@@ -10,10 +10,39 @@ struct tern_session {
   uint8_t *arena;
   void **buffers;  /* inputs then outputs, as the entry point takes them */
   tern_pool *pool; /* kernels split their rows over it */
+  /* A sibling (tern_session_open_sibling) borrows the weights and the
+   * threads of `base` and owns neither. */
+  tern_session *base;
 };
 
 /* Arena views are 64-byte aligned relative to the arena's start. */
 enum { ARENA_ALIGNMENT = 64 };
+
+/* The session's arena, buffer table and CPU check; weights and threads
+ * are the caller's. */
+static tern_status open_common(const tern_model_desc *model,
+                               tern_session *session) {
+  size_t count = (size_t)(model->num_inputs + model->num_outputs);
+  session->buffers = (void **)calloc(count ? count : 1, sizeof(void *));
+  if (model->arena_bytes) {
+    size_t bytes = (size_t)((model->arena_bytes + ARENA_ALIGNMENT - 1) /
+                            ARENA_ALIGNMENT * ARENA_ALIGNMENT);
+    session->arena = (uint8_t *)aligned_alloc(ARENA_ALIGNMENT, bytes);
+  }
+  if (!session->buffers || (model->arena_bytes && !session->arena))
+    return tern_fail(TERN_ERROR_MEMORY,
+                     "cannot allocate the %llu-byte arena of model %s",
+                     (unsigned long long)model->arena_bytes, model->name);
+  if (model->cpu_features && *model->cpu_features) {
+    const char *missing = tern_missing_cpu_feature(model->cpu_features);
+    if (missing)
+      return tern_fail(TERN_ERROR_ARGUMENT,
+                       "model %s was compiled for CPU feature '%s', which "
+                       "this CPU lacks; recompile with --target=cpu:native",
+                       model->name, missing);
+  }
+  return TERN_OK;
+}
 
 tern_status tern_session_open(const tern_model_desc *model,
                               const char *weights_path, tern_session **out) {
@@ -31,30 +60,40 @@ tern_status tern_session_open(const tern_model_desc *model,
     free(session);
     return status;
   }
-  size_t count = (size_t)(model->num_inputs + model->num_outputs);
-  session->buffers = (void **)calloc(count ? count : 1, sizeof(void *));
-  if (model->arena_bytes) {
-    size_t bytes = (size_t)((model->arena_bytes + ARENA_ALIGNMENT - 1) /
-                            ARENA_ALIGNMENT * ARENA_ALIGNMENT);
-    session->arena = (uint8_t *)aligned_alloc(ARENA_ALIGNMENT, bytes);
-  }
-  if (!session->buffers || (model->arena_bytes && !session->arena)) {
+  status = open_common(model, session);
+  if (status != TERN_OK) {
     tern_session_close(session);
-    return tern_fail(TERN_ERROR_MEMORY,
-                     "cannot allocate the %llu-byte arena of model %s",
-                     (unsigned long long)model->arena_bytes, model->name);
-  }
-  if (model->cpu_features && *model->cpu_features) {
-    const char *missing = tern_missing_cpu_feature(model->cpu_features);
-    if (missing) {
-      tern_session_close(session);
-      return tern_fail(TERN_ERROR_ARGUMENT,
-                       "model %s was compiled for CPU feature '%s', which "
-                       "this CPU lacks; recompile with --target=cpu:native",
-                       model->name, missing);
-    }
+    return status;
   }
   status = tern_session_set_threads(session, tern_cpu_count());
+  if (status != TERN_OK) {
+    tern_session_close(session);
+    return status;
+  }
+  *out = session;
+  return TERN_OK;
+}
+
+tern_status tern_session_open_sibling(const tern_model_desc *model,
+                                      tern_session *base, tern_session **out) {
+  *out = NULL;
+  if (!model || !model->entry || !base)
+    return tern_fail(TERN_ERROR_ARGUMENT, "no model descriptor or base");
+  while (base->base)
+    base = base->base;
+  if (model->weights_bytes != base->model->weights_bytes ||
+      model->weights_checksum != base->model->weights_checksum)
+    return tern_fail(TERN_ERROR_ARGUMENT,
+                     "model %s was not compiled from the same weights as "
+                     "model %s",
+                     model->name, base->model->name);
+  tern_session *session = (tern_session *)calloc(1, sizeof *session);
+  if (!session)
+    return tern_fail(TERN_ERROR_MEMORY, "out of memory");
+  session->model = model;
+  session->base = base;
+  session->weights = base->weights;
+  tern_status status = open_common(model, session);
   if (status != TERN_OK) {
     tern_session_close(session);
     return status;
@@ -79,7 +118,7 @@ tern_status tern_session_run(tern_session *session, const void *const *inputs,
     session->buffers[model->num_inputs + i] = outputs[i];
   }
   tern_pool *outer = tern_pool_current();
-  tern_pool_set_current(session->pool);
+  tern_pool_set_current(session->base ? session->base->pool : session->pool);
   model->entry(session->buffers, session->arena,
                tern_weights_payload(session->weights));
   tern_pool_set_current(outer);
@@ -89,14 +128,18 @@ tern_status tern_session_run(tern_session *session, const void *const *inputs,
 void tern_session_close(tern_session *session) {
   if (!session)
     return;
-  tern_weights_close(session->weights);
-  tern_pool_destroy(session->pool);
+  if (!session->base) {
+    tern_weights_close(session->weights);
+    tern_pool_destroy(session->pool);
+  }
   free(session->arena);
   free(session->buffers);
   free(session);
 }
 
 tern_status tern_session_set_threads(tern_session *session, int threads) {
+  if (session->base)
+    return tern_session_set_threads(session->base, threads);
   if (session->pool && tern_pool_threads(session->pool) == threads)
     return TERN_OK;
   tern_pool *pool;
@@ -109,5 +152,5 @@ tern_status tern_session_set_threads(tern_session *session, int threads) {
 }
 
 int tern_session_threads(const tern_session *session) {
-  return tern_pool_threads(session->pool);
+  return tern_pool_threads(session->base ? session->base->pool : session->pool);
 }

@@ -139,6 +139,12 @@ static cl::opt<std::string>
                     "(default; what BitNet and llama.cpp's quantized output "
                     "tables compute) or float"),
            cl::init("int8"), cl::cat(category));
+static cl::opt<unsigned> prefillTokens(
+    "prefill-tokens",
+    cl::desc("LLM checkpoints: tokens the prompt's step takes at once (a "
+             "second step model over the same weights; default 32, 1 for "
+             "none)"),
+    cl::init(32), cl::cat(category));
 static cl::opt<bool> floatActivations(
     "float-activations",
     cl::desc("LLM checkpoints: keep activations in float everywhere (exact "
@@ -294,9 +300,11 @@ readFolderVocabulary(const ::tern::safetensors::HfCheckpoint &checkpoint) {
 }
 
 /// A decoder-only LLM checkpoint (GGUF file or Hugging Face folder) as a
-/// module, and its tokenizer file.
+/// module taking one token per step, its tokenizer file, and, when
+/// `prefill` is given, a module taking --prefill-tokens tokens per step.
 OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
-                                          std::string &tokenizer) {
+                                          std::string &tokenizer,
+                                          OwningOpRef<ModuleOp> *prefill) {
   auto report = [](llvm::Error error) {
     llvm::errs() << llvm::toString(std::move(error)) << "\n";
     return nullptr;
@@ -340,14 +348,30 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
   ::tern::llm::LlmImportOptions options;
   options.int8LmHead = lmHead == "int8" && !floatActivations;
   // Long imports report each layer, so a 2B model shows it is moving.
-  options.progress = [](int64_t layer, int64_t layers) {
+  const char *what = "importing";
+  options.progress = [&what](int64_t layer, int64_t layers) {
     if (verbose || layers >= 8)
-      llvm::errs() << "ternc: importing layer " << layer + 1 << "/" << layers
-                   << "\r" << (layer + 1 == layers ? "\n" : "");
+      llvm::errs() << "ternc: " << what << " layer " << layer + 1 << "/"
+                   << layers << "\r" << (layer + 1 == layers ? "\n" : "");
   };
-  return ::tern::llm::importLlm(&context,
-                                FileLineColLoc::get(&context, inputPath, 0, 0),
-                                config, *weights, options);
+  Location location = FileLineColLoc::get(&context, inputPath, 0, 0);
+  // The prefill step copies the decode step's weight ops.
+  ::tern::llm::SharedWeights shared;
+  if (prefill)
+    options.sharedWeights = &shared;
+  OwningOpRef<ModuleOp> module =
+      ::tern::llm::importLlm(&context, location, config, *weights, options);
+  if (module && prefill) {
+    what = "importing the prefill step:";
+    options.tokensPerStep = prefillTokens;
+    options.lastTokenLogits = true;
+    options.sharedWeights = &shared;
+    *prefill =
+        ::tern::llm::importLlm(&context, location, config, *weights, options);
+    if (!*prefill)
+      return nullptr;
+  }
+  return module;
 }
 
 int writeIR(ModuleOp module) {
@@ -448,9 +472,15 @@ int main(int argc, char **argv) {
   bool llm = isGguf(inputPath) || isCheckpointFolder(inputPath);
   if (lmHead != "int8" && lmHead != "float")
     return fail("--lm-head is int8 or float, not '" + lmHead + "'");
+  if (prefillTokens < 1)
+    return fail("--prefill-tokens must be at least 1");
   std::string tokenizer;
+  // An LLM program also gets a prefill step when it is built from sources.
+  OwningOpRef<ModuleOp> prefill;
+  bool withPrefill = llm && folderOutput && prefillTokens > 1;
   OwningOpRef<ModuleOp> module =
-      llm ? importLlmCheckpoint(context, tokenizer)
+      llm ? importLlmCheckpoint(context, tokenizer,
+                                withPrefill ? &prefill : nullptr)
           : importOnnxModel(&context, inputPath, importOptions);
   if (!module)
     return 1;
@@ -479,7 +509,8 @@ int main(int argc, char **argv) {
   quantization.multiplyElimination = "";
   PassManager ternPasses(&context);
   buildQuantizationPipeline(ternPasses, quantization);
-  if (failed(ternPasses.run(*module)))
+  if (failed(ternPasses.run(*module)) ||
+      (prefill && failed(ternPasses.run(*prefill))))
     return 1;
   auto eliminateMultiplies = [&](ModuleOp m) {
     if (strategy.empty())
@@ -502,23 +533,40 @@ int main(int argc, char **argv) {
     if (failed(eliminateMultiplies(*copy)) || failed(census.run(*copy)))
       return 1;
   }
-  if (targetChooses && failed(target->selectKernels(*module, options)))
+  if (targetChooses &&
+      (failed(target->selectKernels(*module, options)) ||
+       (prefill && failed(target->selectKernels(*prefill, options)))))
     return 1;
-  if (failed(eliminateMultiplies(*module)))
+  if (failed(eliminateMultiplies(*module)) ||
+      (prefill && failed(eliminateMultiplies(*prefill))))
     return 1;
   if (emitKind == EmitKind::Tern)
     return writeIR(*module);
 
   progress("lowering for target " + targetName);
+  llvm::DenseMap<Attribute, Attribute> derivedWeights;
+  options.derivedWeights = &derivedWeights;
   EmitKind stage = folderOutput ? EmitKind::EmitC : emitKind.getValue();
   if (failed(target->lower(*module, stage, options)))
     return 1;
   if (!folderOutput)
     return writeIR(*module);
+  // The prefill step's symbols are the model's with "_prefill" appended;
+  // it reuses the kernel weights derived for the decode step.
+  TargetOptions prefillOptions = options;
+  prefillOptions.symbolPrefix += "_prefill";
+  options.prefillTokens = prefill ? int64_t(prefillTokens) : 0;
+  if (prefill) {
+    progress("lowering the prefill step (" + llvm::Twine(prefillTokens) +
+             " tokens)");
+    if (failed(target->lower(*prefill, stage, prefillOptions)))
+      return 1;
+  }
 
   progress("emitting sources");
   OutputFolder out;
-  if (failed(target->emitSources(*module, options, out)))
+  if (failed(target->emitSources(*module, prefill ? *prefill : ModuleOp(),
+                                 options, out)))
     return 1;
   if (llm)
     out.add(options.modelName + ".tokenizer", std::move(tokenizer));

@@ -24,6 +24,10 @@ typedef struct tern_llm_desc {
   int32_t vocab;
   int32_t context_length;  /* the longest context the model was trained on */
   int32_t tokens_per_step; /* T of the entry's inputs */
+  /* A second step model over the same weights taking prefill_tokens
+   * tokens at once, for prompts; NULL when there is none. */
+  const tern_model_desc *prefill_model;
+  int32_t prefill_tokens;
 } tern_llm_desc;
 
 /* Keys and values of every layer: keys[(layer * context + pos) * width + i]

@@ -142,6 +142,11 @@ typedef struct tern_session tern_session;
 
 tern_status tern_session_open(const tern_model_desc *model,
                               const char *weights_path, tern_session **out);
+/* A session of another model compiled from the same weights (an LLM's
+ * prefill step beside its decode step), sharing `base`'s weights and
+ * threads; `base` must stay open while it is. */
+tern_status tern_session_open_sibling(const tern_model_desc *model,
+                                      tern_session *base, tern_session **out);
 /* inputs[i] holds tern_tensor_info_elements(&model->inputs[i]) elements of
  * its dtype; outputs likewise. Buffers must not overlap. */
 tern_status tern_session_run(tern_session *session, const void *const *inputs,

@@ -93,6 +93,104 @@ inline void rope(const float *x, const int32_t *positions, int64_t tokens,
   }
 }
 
+// Float dot products of attention in one summation order on every ISA:
+// 16 lanes, lane l accumulating elements l, l + 16, ... with fused
+// multiply-adds, then the lanes added in order. So a model's logits do not
+// depend on the variant it was compiled for.
+inline float dot_f32_scalar(const float *a, const float *b, int64_t n) {
+  float lanes[16] = {};
+  for (int64_t i = 0; i < n; ++i)
+    lanes[i % 16] = std::fma(a[i], b[i], lanes[i % 16]);
+  float sum = 0;
+  for (float lane : lanes)
+    sum += lane;
+  return sum;
+}
+
+#if defined(__x86_64__)
+TERN_TARGET_AVX512 inline float dot_f32_avx512(const float *a, const float *b,
+                                               int64_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, acc);
+  for (; i < n; ++i)
+    lanes[i % 16] = std::fma(a[i], b[i], lanes[i % 16]);
+  float sum = 0;
+  for (float lane : lanes)
+    sum += lane;
+  return sum;
+}
+
+TERN_TARGET_AVX2 inline float dot_f32_avx2(const float *a, const float *b,
+                                           int64_t n) {
+  __m256 low = _mm256_setzero_ps(), high = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    low = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), low);
+    high = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8),
+                           _mm256_loadu_ps(b + i + 8), high);
+  }
+  alignas(32) float lanes[16];
+  _mm256_store_ps(lanes, low);
+  _mm256_store_ps(lanes + 8, high);
+  for (; i < n; ++i)
+    lanes[i % 16] = std::fma(a[i], b[i], lanes[i % 16]);
+  float sum = 0;
+  for (float lane : lanes)
+    sum += lane;
+  return sum;
+}
+
+// out[i] = fma(w, v[i], out[i]): elementwise, so every ISA agrees.
+TERN_TARGET_AVX512 inline void axpy_f32_avx512(float w, const float *v,
+                                               float *out, int64_t n) {
+  int64_t i = 0;
+  __m512 wv = _mm512_set1_ps(w);
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(out + i, _mm512_fmadd_ps(wv, _mm512_loadu_ps(v + i),
+                                              _mm512_loadu_ps(out + i)));
+  for (; i < n; ++i)
+    out[i] = std::fma(w, v[i], out[i]);
+}
+
+TERN_TARGET_AVX2 inline void axpy_f32_avx2(float w, const float *v, float *out,
+                                           int64_t n) {
+  int64_t i = 0;
+  __m256 wv = _mm256_set1_ps(w);
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + i),
+                                              _mm256_loadu_ps(out + i)));
+  for (; i < n; ++i)
+    out[i] = std::fma(w, v[i], out[i]);
+}
+#endif
+
+template <cpu::Isa I>
+inline float dot_f32(const float *a, const float *b, int64_t n) {
+#if defined(__x86_64__)
+  if constexpr (I == cpu::Isa::Avx512)
+    return dot_f32_avx512(a, b, n);
+  if constexpr (I == cpu::Isa::Avx2)
+    return dot_f32_avx2(a, b, n);
+#endif
+  return dot_f32_scalar(a, b, n);
+}
+
+template <cpu::Isa I>
+inline void axpy_f32(float w, const float *v, float *out, int64_t n) {
+#if defined(__x86_64__)
+  if constexpr (I == cpu::Isa::Avx512)
+    return axpy_f32_avx512(w, v, out, n);
+  if constexpr (I == cpu::Isa::Avx2)
+    return axpy_f32_avx2(w, v, out, n);
+#endif
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = std::fma(w, v[i], out[i]);
+}
+
 struct AttentionTask {
   const float *q;
   const int32_t *positions;
@@ -102,6 +200,7 @@ struct AttentionTask {
   float *out;
 };
 
+template <cpu::Isa I>
 inline void attention_heads(void *context, int thread, int threads) {
   const AttentionTask &a = *static_cast<const AttentionTask *>(context);
   int64_t jobs = a.tokens * a.heads;
@@ -114,10 +213,7 @@ inline void attention_heads(void *context, int thread, int threads) {
     scores.resize(size_t(span));
     float top = -INFINITY;
     for (int64_t p = 0; p < span; ++p) {
-      const float *k = a.keys + p * a.width + kv;
-      float dot = 0;
-      for (int64_t i = 0; i < a.head_dim; ++i)
-        dot += q[i] * k[i];
+      float dot = dot_f32<I>(q, a.keys + p * a.width + kv, a.head_dim);
       scores[size_t(p)] = dot * scale;
       top = std::fmax(top, scores[size_t(p)]);
     }
@@ -129,17 +225,15 @@ inline void attention_heads(void *context, int thread, int threads) {
     float *o = a.out + t * a.heads * a.head_dim + h * a.head_dim;
     for (int64_t i = 0; i < a.head_dim; ++i)
       o[i] = 0;
-    for (int64_t p = 0; p < span; ++p) {
-      float w = float(scores[size_t(p)] / total);
-      const float *v = a.values + p * a.width + kv;
-      for (int64_t i = 0; i < a.head_dim; ++i)
-        o[i] += w * v[i];
-    }
+    for (int64_t p = 0; p < span; ++p)
+      axpy_f32<I>(float(scores[size_t(p)] / total), a.values + p * a.width + kv,
+                  o, a.head_dim);
   }
 }
 
 // Stores the tokens' keys and values at their positions, then attends each
 // query to the cached positions up to its own.
+template <cpu::Isa I>
 inline void attention(const float *q, const float *k, const float *v,
                       const int32_t *positions, int64_t tokens, int64_t layer,
                       int64_t heads, int64_t kv_heads, int64_t head_dim,
@@ -155,7 +249,7 @@ inline void attention(const float *q, const float *k, const float *v,
     }
   AttentionTask task{q,        positions, tokens, heads, heads / kv_heads,
                      head_dim, keys,      values, width, out};
-  tern_pool_run(tern_pool_current(), attention_heads, &task);
+  tern_pool_run(tern_pool_current(), attention_heads<I>, &task);
 }
 
 struct LmHeadTask {
