@@ -22,7 +22,7 @@ bandwidth=$("$build/bin/tern-bench-bandwidth" --benchmark_filter='MiB:1024' 2>/d
        END {print one, two}')
 echo "read bandwidth (GiB/s): 1 thread $(echo $bandwidth | cut -d' ' -f1), 2 threads $(echo $bandwidth | cut -d' ' -f2)"
 
-prompt=$(yes the | head -127 | tr '\n' ' ')  # 127 tokens, plus BOS
+prompt=$(yes the | head -127 | paste -sd' ')  # 127 tokens, plus BOS
 echo "| preset | threads | pp128 (tok/s) | tg64 (tok/s) | MB read per token | tg64 / roofline |"
 echo "|---|---|---|---|---|---|"
 for preset in llama-2b-32k bitnet-2b4t; do
