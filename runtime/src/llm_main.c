@@ -243,10 +243,11 @@ typedef struct generator {
 static tern_status generator_init(generator *g, tern_session *session,
                                   const tern_model_desc *model, int32_t T,
                                   int32_t vocab) {
-  const tern_tensor_info *logits = &model->outputs[0];
-  if (model->num_inputs != 2 || model->num_outputs != 1 ||
-      model->inputs[0].rank != 1 || model->inputs[0].dims[0] != T ||
-      logits->rank != 2 || logits->dims[1] != vocab ||
+  const tern_tensor_info *logits =
+      model->num_outputs == 1 ? &model->outputs[0] : NULL;
+  if (model->num_inputs != 2 || !logits || model->inputs[0].rank != 1 ||
+      model->inputs[0].dims[0] != T || logits->rank != 2 ||
+      logits->dims[1] != vocab ||
       (logits->dims[0] != T && logits->dims[0] != 1))
     return tern_fail(TERN_ERROR_FORMAT,
                      "model %s is not an LLM step of %d tokens", model->name,

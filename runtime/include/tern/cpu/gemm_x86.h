@@ -235,23 +235,30 @@ TERN_TARGET_AMX inline void decode_strip_i2(const LinearCall &call, int R,
   const PackedLayout &L = call.layout;
   const int64_t kp = L.k_padded();
   const __m512i mask = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
-  for (int row = 0; row < 16; ++row) {
+  // A tile's rows at a time, blocks in storage order: one sequential read
+  // of the weights (row by row, the loads would stride by a tile's rows).
+  for (int row = 0; row < 16;) {
     int64_t n = strip * 16 + row, t = n / R;
-    int8_t *dst = out + row * kp;
     if (t >= L.tiles()) {
-      std::memset(dst, 0, size_t(kp));
-      continue;
+      std::memset(out + row * kp, 0, size_t((16 - row) * kp));
+      break;
     }
-    for (int64_t kb = 0; kb < L.k_blocks(); ++kb) {
-      const __m512i v =
-          _mm512_load_si512(call.w + L.block_offset(t, kb, int(n % R)));
-      for (int q = 0; q < 4; ++q) {
-        __m512i codes = _mm512_and_si512(
-            _mm512_srlv_epi16(v, _mm512_set1_epi16(short(2 * q))), mask);
-        _mm512_store_si512(dst + kb * 256 + q * 64,
-                           _mm512_sub_epi8(codes, one));
+    int first = int(n % R), count = std::min(R - first, 16 - row);
+    for (int64_t kb = 0; kb < L.k_blocks(); ++kb)
+      for (int r = 0; r < count; ++r) {
+        const uint8_t *block = call.w + L.block_offset(t, kb, first + r);
+        // Far enough ahead to cover DRAM latency: the decode's stores
+        // otherwise fill the window before enough loads are in flight.
+        _mm_prefetch(reinterpret_cast<const char *>(block) + 2048, _MM_HINT_T0);
+        const __m512i v = _mm512_load_si512(block);
+        int8_t *dst = out + (row + r) * kp + kb * 256;
+        for (int q = 0; q < 4; ++q) {
+          __m512i codes = _mm512_and_si512(
+              _mm512_srlv_epi16(v, _mm512_set1_epi16(short(2 * q))), mask);
+          _mm512_store_si512(dst + q * 64, _mm512_sub_epi8(codes, one));
+        }
       }
-    }
+    row += count;
   }
 }
 
