@@ -314,8 +314,7 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
   std::unique_ptr<::tern::safetensors::HfCheckpoint> folder;
   ::tern::llm::LlmConfig config;
   ::tern::llm::WeightSource *weights;
-  llvm::Expected<::tern::tokenizer::Vocabulary> vocabulary =
-      ::tern::tokenizer::Vocabulary();
+  std::optional<::tern::tokenizer::Vocabulary> vocabulary;
   if (isGguf(inputPath)) {
     auto file = ::tern::gguf::GgufFile::open(inputPath);
     if (!file)
@@ -325,7 +324,10 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
     if (!ggufConfig)
       return report(ggufConfig.takeError());
     config = *ggufConfig;
-    vocabulary = ::tern::tokenizer::readGgufVocabulary(*gguf);
+    auto read = ::tern::tokenizer::readGgufVocabulary(*gguf);
+    if (!read)
+      return report(read.takeError());
+    vocabulary = std::move(*read);
     ggufWeights = std::make_unique<::tern::gguf::GgufWeights>(*gguf);
     weights = ggufWeights.get();
   } else {
@@ -334,11 +336,12 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
       return report(checkpoint.takeError());
     folder = std::move(*checkpoint);
     config = folder->config();
-    vocabulary = readFolderVocabulary(*folder);
+    auto read = readFolderVocabulary(*folder);
+    if (!read)
+      return report(read.takeError());
+    vocabulary = std::move(*read);
     weights = folder.get();
   }
-  if (!vocabulary)
-    return report(vocabulary.takeError());
   tokenizer = ::tern::tokenizer::serialize(*vocabulary);
   progress(llvm::Twine(config.architecture) + ": " +
            llvm::Twine(config.layers) + " layers, hidden " +
