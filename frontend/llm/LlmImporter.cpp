@@ -249,10 +249,8 @@ private:
     ::tern::llm::SharedWeights *cache = options.sharedWeights;
     if (cache) {
       auto found = cache->values.find(key);
-      if (found != cache->values.end()) {
-        IRMapping copies;
-        return cloneFrom(found->second, copies);
-      }
+      if (found != cache->values.end())
+        return cloneFrom(found->second);
     }
     FailureOr<Value> built = build();
     if (succeeded(built) && cache)
@@ -260,13 +258,14 @@ private:
     return built;
   }
 
-  /// Clones the ops `v` is computed from (constants and ops on them).
-  Value cloneFrom(Value v, IRMapping &copies) {
+  /// Clones the ops `v` is computed from (constants and ops on them), each
+  /// once per import: a value shared under two keys stays one value.
+  Value cloneFrom(Value v) {
     if (Value copy = copies.lookupOrNull(v))
       return copy;
     Operation *op = v.getDefiningOp();
     for (Value operand : op->getOperands())
-      cloneFrom(operand, copies);
+      cloneFrom(operand);
     b.clone(*op, copies);
     return copies.lookup(v);
   }
@@ -547,6 +546,7 @@ private:
   int64_t R; // rows of the activations: T, or 1 once only the last remains
   Value tokens, positions;
   Value floatTable; // the embedding table in f32, when one was built
+  IRMapping copies; // shared weight values cloned into this import
 };
 } // namespace
 
