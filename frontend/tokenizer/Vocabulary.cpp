@@ -1,6 +1,7 @@
 //===- Vocabulary.cpp - the runtime tokenizer file ------------------------===//
 #include "frontend/tokenizer/Vocabulary.h"
 
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/Endian.h"
 
 #include <cstring>
@@ -70,23 +71,13 @@ Vocabulary tern::tokenizer::byteVocabulary() {
 }
 
 std::string tern::tokenizer::byteLevelSpelling(llvm::StringRef bytes) {
-  // The runtime's mapping (tokenizer_bpe.c): printable Latin-1 stands for
-  // itself, the 68 other bytes take U+0100.. in byte order.
+  // The runtime's mapping, so vocabularies and tokenizer agree.
   std::string out;
   for (unsigned char byte : bytes) {
-    unsigned cp = byte;
-    if (byte <= 0x20)
-      cp = 256 + byte;
-    else if (byte >= 0x7F && byte <= 0xA0)
-      cp = 256 + 33 + (byte - 0x7F);
-    else if (byte == 0xAD)
-      cp = 256 + 67;
-    if (cp < 0x80) {
-      out += char(cp);
-    } else {
-      out += char(0xC0 | cp >> 6);
-      out += char(0x80 | (cp & 0x3F));
-    }
+    char utf8[UNI_MAX_UTF8_BYTES_PER_CODE_POINT];
+    char *end = utf8;
+    llvm::ConvertCodePointToUTF8(tern_byte_level_code_point(byte), end);
+    out.append(utf8, end);
   }
   return out;
 }

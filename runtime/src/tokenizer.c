@@ -9,41 +9,58 @@
 
 /* --- Piece lookup: open addressing over FNV-1a hashes ------------------- */
 
-uint32_t tern_hash_bytes(const char *text, size_t length) {
+static uint32_t hash_bytes(const char *text, size_t length) {
   uint32_t hash = 2166136261u;
   for (size_t i = 0; i < length; ++i)
     hash = (hash ^ (uint8_t)text[i]) * 16777619u;
   return hash;
 }
 
-int32_t tern_tokenizer_find(const tern_tokenizer *t, const char *text,
-                            size_t length) {
-  uint32_t mask = t->slots - 1;
-  for (uint32_t slot = tern_hash_bytes(text, length) & mask;;
-       slot = (slot + 1) & mask) {
-    int32_t id = t->table[slot];
-    if (id < 0)
-      return -1;
-    if (t->lengths[id] == length && memcmp(t->texts[id], text, length) == 0)
-      return id;
+/* The slot holding `text`, or the empty slot where it would go. */
+static uint32_t index_slot(const tern_text_index *index, const char *text,
+                           size_t length) {
+  uint32_t slot = hash_bytes(text, length) & index->mask;
+  for (;; slot = (slot + 1) & index->mask) {
+    int32_t at = index->slots[slot];
+    if (at < 0 || (index->lengths[at] == length &&
+                   memcmp(index->texts[at], text, length) == 0))
+      return slot;
   }
 }
 
-static void index_tokens(tern_tokenizer *t) {
-  uint32_t mask = t->slots - 1;
-  for (int32_t id = 0; id < t->n; ++id) {
-    uint32_t slot = tern_hash_bytes(t->texts[id], t->lengths[id]) & mask;
-    while (t->table[slot] >= 0) {
-      int32_t other = t->table[slot];
-      /* Duplicate pieces: the first id wins, as in llama.cpp's map. */
-      if (t->lengths[other] == t->lengths[id] &&
-          memcmp(t->texts[other], t->texts[id], t->lengths[id]) == 0)
-        break;
-      slot = (slot + 1) & mask;
-    }
-    if (t->table[slot] < 0)
-      t->table[slot] = id;
+int tern_text_index_build(tern_text_index *index, const char *const *texts,
+                          const uint32_t *lengths, uint32_t count) {
+  uint32_t slots = 2;
+  while (slots < 2 * count)
+    slots <<= 1;
+  index->slots = (int32_t *)malloc(slots * sizeof *index->slots);
+  index->mask = slots - 1;
+  index->texts = texts;
+  index->lengths = lengths;
+  if (!index->slots)
+    return 0;
+  memset(index->slots, 0xff, slots * sizeof *index->slots);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t slot = index_slot(index, texts[i], lengths[i]);
+    if (index->slots[slot] < 0)
+      index->slots[slot] = (int32_t)i;
   }
+  return 1;
+}
+
+int32_t tern_text_index_find(const tern_text_index *index, const char *text,
+                             size_t length) {
+  return index->slots[index_slot(index, text, length)];
+}
+
+void tern_text_index_free(tern_text_index *index) {
+  free(index->slots);
+  index->slots = NULL;
+}
+
+int32_t tern_tokenizer_find(const tern_tokenizer *t, const char *text,
+                            size_t length) {
+  return tern_text_index_find(&t->index, text, length);
 }
 
 /* --- Loading ------------------------------------------------------------- */
@@ -127,19 +144,15 @@ tern_status tern_tokenizer_parse(const uint8_t *data, size_t size,
   t->types = (int32_t *)calloc(n, sizeof *t->types);
   t->pieces = (const char **)calloc(n, sizeof *t->pieces);
   t->piece_lengths = (uint32_t *)calloc(n, sizeof *t->piece_lengths);
-  for (t->slots = 1; t->slots < 2 * n; t->slots <<= 1)
-    ;
-  t->table = (int32_t *)malloc(t->slots * sizeof *t->table);
   /* Pieces are never longer than their token text (SPM) or 2 bytes per
    * byte-level code point (BPE), so `size` bytes hold them all. */
   t->piece_blob = (char *)malloc(size);
   if (!t->blob || !t->texts || !t->lengths || !t->scores || !t->types ||
-      !t->pieces || !t->piece_lengths || !t->table || !t->piece_blob) {
+      !t->pieces || !t->piece_lengths || !t->piece_blob) {
     tern_tokenizer_close(t);
     return tern_fail(TERN_ERROR_MEMORY, "out of memory");
   }
   memcpy(t->blob, data, size);
-  memset(t->table, 0xff, t->slots * sizeof *t->table);
   size_t at = HEADER_BYTES;
   for (uint32_t id = 0; id < n; ++id) {
     if (size - at < 12) {
@@ -175,7 +188,10 @@ tern_status tern_tokenizer_parse(const uint8_t *data, size_t size,
     tern_tokenizer_close(t);
     return fail_format(name, "BOS or EOS id out of range");
   }
-  index_tokens(t);
+  if (!tern_text_index_build(&t->index, t->texts, t->lengths, n)) {
+    tern_tokenizer_close(t);
+    return tern_fail(TERN_ERROR_MEMORY, "out of memory");
+  }
   size_t piece_at = 0;
   for (int32_t id = 0; id < t->n; ++id) {
     size_t length = 0;
@@ -236,7 +252,7 @@ void tern_tokenizer_close(tern_tokenizer *t) {
   free(t->types);
   free(t->pieces);
   free(t->piece_lengths);
-  free(t->table);
+  tern_text_index_free(&t->index);
   free(t->piece_blob);
   free(t);
 }

@@ -18,15 +18,13 @@ typedef struct bpe_tables {
   uint8_t byte_length[256];
   const char **merge_texts; /* "left right", pointing into the blob */
   uint32_t *merge_lengths;
-  int32_t *merge_table; /* merge text -> rank, open addressing, -1 empty */
-  uint32_t merge_slots;
-  int ignore_merges; /* LLaMA-3: a word that is a token stays whole */
+  tern_text_index merges; /* merge text -> rank; a repeat keeps the first */
+  int ignore_merges;      /* LLaMA-3: a word that is a token stays whole */
 } bpe_tables;
 
-/* GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves;
- * the other 68 (0x00-0x20, 0x7F-0xA0, 0xAD) take code points 256-323 in
- * byte order. */
-static uint32_t byte_code_point(uint8_t byte) {
+/* Printable Latin-1 bytes stand for themselves; the other 68 (0x00-0x20,
+ * 0x7F-0xA0, 0xAD) take code points 256-323 in byte order. */
+uint32_t tern_byte_level_code_point(uint8_t byte) {
   if (byte <= 0x20)
     return 256u + byte;
   if (byte >= 0x7F && byte <= 0xA0)
@@ -42,7 +40,7 @@ static int code_point_byte(uint32_t cp) {
     uint32_t k = cp - 256;
     return k < 33 ? (int)k : k < 67 ? (int)(0x7F + k - 33) : 0xAD;
   }
-  return byte_code_point((uint8_t)cp) == cp ? (int)cp : -1;
+  return tern_byte_level_code_point((uint8_t)cp) == cp ? (int)cp : -1;
 }
 
 int tern_bpe_piece(const tern_tokenizer *t, int32_t id, char *out,
@@ -75,17 +73,8 @@ int tern_bpe_piece(const tern_tokenizer *t, int32_t id, char *out,
 
 static int32_t find_merge(const tern_tokenizer *t, const char *key,
                           size_t length) {
-  const bpe_tables *b = (const bpe_tables *)t->bpe;
-  uint32_t mask = b->merge_slots - 1;
-  for (uint32_t slot = tern_hash_bytes(key, length) & mask;;
-       slot = (slot + 1) & mask) {
-    int32_t rank = b->merge_table[slot];
-    if (rank < 0)
-      return -1;
-    if (b->merge_lengths[rank] == length &&
-        memcmp(b->merge_texts[rank], key, length) == 0)
-      return rank;
-  }
+  return tern_text_index_find(&((const bpe_tables *)t->bpe)->merges, key,
+                              length);
 }
 
 tern_status tern_bpe_prepare(tern_tokenizer *t, const char *name) {
@@ -95,19 +84,14 @@ tern_status tern_bpe_prepare(tern_tokenizer *t, const char *name) {
   t->bpe = b;
   for (int byte = 0; byte < 256; ++byte)
     b->byte_length[byte] = (uint8_t)tern_utf8_encode(
-        byte_code_point((uint8_t)byte), b->byte_text[byte]);
+        tern_byte_level_code_point((uint8_t)byte), b->byte_text[byte]);
   b->ignore_merges = t->pre == TERN_PRETOKENIZER_LLAMA3;
   uint32_t count = t->merge_count;
-  for (b->merge_slots = 2; b->merge_slots < 2 * count; b->merge_slots <<= 1)
-    ;
   b->merge_texts = (const char **)malloc((count + 1) * sizeof(char *));
   b->merge_lengths = (uint32_t *)malloc((count + 1) * sizeof(uint32_t));
-  b->merge_table = (int32_t *)malloc(b->merge_slots * sizeof(int32_t));
-  if (!b->merge_texts || !b->merge_lengths || !b->merge_table)
+  if (!b->merge_texts || !b->merge_lengths)
     return tern_fail(TERN_ERROR_MEMORY, "out of memory");
-  memset(b->merge_table, 0xff, b->merge_slots * sizeof(int32_t));
   size_t at = t->merges_at; /* lengths were validated by the parser */
-  uint32_t mask = b->merge_slots - 1;
   for (uint32_t m = 0; m < count; ++m) {
     uint32_t length = tern_read_u32((const uint8_t *)t->blob + at);
     const char *text = t->blob + at + 4;
@@ -119,14 +103,10 @@ tern_status tern_bpe_prepare(tern_tokenizer *t, const char *name) {
                        (unsigned)m);
     b->merge_texts[m] = text;
     b->merge_lengths[m] = length;
-    uint32_t slot = tern_hash_bytes(text, length) & mask;
-    while (b->merge_table[slot] >= 0 &&
-           !(b->merge_lengths[b->merge_table[slot]] == length &&
-             memcmp(b->merge_texts[b->merge_table[slot]], text, length) == 0))
-      slot = (slot + 1) & mask;
-    if (b->merge_table[slot] < 0) /* a repeated merge keeps its first rank */
-      b->merge_table[slot] = (int32_t)m;
   }
+  if (!tern_text_index_build(&b->merges, b->merge_texts, b->merge_lengths,
+                             count))
+    return tern_fail(TERN_ERROR_MEMORY, "out of memory");
   return TERN_OK;
 }
 
@@ -136,7 +116,7 @@ void tern_bpe_release(tern_tokenizer *t) {
     return;
   free(b->merge_texts);
   free(b->merge_lengths);
-  free(b->merge_table);
+  tern_text_index_free(&b->merges);
   free(b);
   t->bpe = NULL;
 }

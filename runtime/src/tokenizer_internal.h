@@ -5,6 +5,23 @@
 
 #include "tern/tokenizer.h"
 
+/* An open-addressing index (FNV-1a) over texts[0..count), which the owner
+ * keeps alive; of equal texts, the first wins. */
+typedef struct tern_text_index {
+  int32_t *slots; /* -1 empty */
+  uint32_t mask;
+  const char *const *texts;
+  const uint32_t *lengths;
+} tern_text_index;
+
+/* 0 when out of memory. */
+int tern_text_index_build(tern_text_index *index, const char *const *texts,
+                          const uint32_t *lengths, uint32_t count);
+/* The position of `text`, or -1. */
+int32_t tern_text_index_find(const tern_text_index *index, const char *text,
+                             size_t length);
+void tern_text_index_free(tern_text_index *index);
+
 struct tern_tokenizer {
   int kind, pre;
   int32_t n, bos, eos;
@@ -17,8 +34,7 @@ struct tern_tokenizer {
   const char **pieces; /* the bytes each token stands for in output text */
   uint32_t *piece_lengths;
   char *piece_blob;
-  int32_t *table; /* text -> id, open addressing, -1 empty */
-  uint32_t slots;
+  tern_text_index index;    /* text -> id */
   int32_t byte_tokens[256]; /* SPM: <0xXX> ids, -1 when absent */
   uint32_t merge_count;
   size_t merges_at; /* offset of the merge list in blob */
@@ -30,9 +46,6 @@ typedef struct id_list {
   size_t count, capacity;
 } id_list;
 int tern_id_list_push(id_list *list, int32_t id);
-
-/* FNV-1a, the hash of the token and merge tables. */
-uint32_t tern_hash_bytes(const char *text, size_t length);
 
 /* A candidate merge of adjacent symbols `left` and `right`, whose merged
  * text is `length` bytes. The heap pops the highest score first, then the

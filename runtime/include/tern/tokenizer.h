@@ -81,6 +81,10 @@ tern_status tern_tokenizer_encode(const tern_tokenizer *tokenizer,
                                   const char *text, size_t length, int add_bos,
                                   int32_t **ids, size_t *count);
 
+/* The code point byte-level BPE vocabularies spell `byte` with (GPT-2's
+ * bytes_to_unicode); ternc spells vocabularies with it too. */
+uint32_t tern_byte_level_code_point(uint8_t byte);
+
 /* The bytes token `id` stands for in generated text (control tokens stand
  * for none); NULL for an id out of range. */
 const char *tern_tokenizer_piece(const tern_tokenizer *tokenizer, int32_t id,

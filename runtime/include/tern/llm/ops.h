@@ -97,14 +97,21 @@ inline void rope(const float *x, const int32_t *positions, int64_t tokens,
 // 16 lanes, lane l accumulating elements l, l + 16, ... with fused
 // multiply-adds, then the lanes added in order. So a model's logits do not
 // depend on the variant it was compiled for.
-inline float dot_f32_scalar(const float *a, const float *b, int64_t n) {
-  float lanes[16] = {};
-  for (int64_t i = 0; i < n; ++i)
+// Elements i.. of the dot product into their lanes, then the lanes' sum:
+// the part every ISA shares, so they cannot drift apart.
+inline float finish_dot_f32(float lanes[16], const float *a, const float *b,
+                            int64_t i, int64_t n) {
+  for (; i < n; ++i)
     lanes[i % 16] = std::fma(a[i], b[i], lanes[i % 16]);
   float sum = 0;
-  for (float lane : lanes)
-    sum += lane;
+  for (int l = 0; l < 16; ++l)
+    sum += lanes[l];
   return sum;
+}
+
+inline float dot_f32_scalar(const float *a, const float *b, int64_t n) {
+  float lanes[16] = {};
+  return finish_dot_f32(lanes, a, b, 0, n);
 }
 
 #if defined(__x86_64__)
@@ -116,12 +123,7 @@ TERN_TARGET_AVX512 inline float dot_f32_avx512(const float *a, const float *b,
     acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
   alignas(64) float lanes[16];
   _mm512_store_ps(lanes, acc);
-  for (; i < n; ++i)
-    lanes[i % 16] = std::fma(a[i], b[i], lanes[i % 16]);
-  float sum = 0;
-  for (float lane : lanes)
-    sum += lane;
-  return sum;
+  return finish_dot_f32(lanes, a, b, i, n);
 }
 
 TERN_TARGET_AVX2 inline float dot_f32_avx2(const float *a, const float *b,
@@ -136,12 +138,7 @@ TERN_TARGET_AVX2 inline float dot_f32_avx2(const float *a, const float *b,
   alignas(32) float lanes[16];
   _mm256_store_ps(lanes, low);
   _mm256_store_ps(lanes + 8, high);
-  for (; i < n; ++i)
-    lanes[i % 16] = std::fma(a[i], b[i], lanes[i % 16]);
-  float sum = 0;
-  for (float lane : lanes)
-    sum += lane;
-  return sum;
+  return finish_dot_f32(lanes, a, b, i, n);
 }
 
 // out[i] = fma(w, v[i], out[i]): elementwise, so every ISA agrees.
