@@ -11,15 +11,6 @@
 using namespace mlir;
 using namespace mlir::tern;
 
-uint64_t mlir::tern::fnv1a64(llvm::StringRef bytes) {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
 /// The element bytes of a global's initial value, one byte per i1.
 static FailureOr<std::string> elementBytes(memref::GlobalOp global) {
   Attribute value = *global.getInitialValue();
@@ -68,7 +59,7 @@ FailureOr<WeightsFile> mlir::tern::buildWeightsFile(ModuleOp module) {
   }
   WeightsFile file;
   file.payloadBytes = payload.size();
-  file.checksum = fnv1a64(payload);
+  file.checksum = tern_weights_checksum(payload.data(), payload.size());
   std::string header(TERN_WEIGHTS_HEADER_BYTES, '\0');
   auto put = [&](size_t at, uint64_t value, unsigned bytes) {
     for (unsigned i = 0; i < bytes; ++i)

@@ -24,9 +24,6 @@ struct WeightsFile {
 /// on a global whose data cannot be read.
 FailureOr<WeightsFile> buildWeightsFile(ModuleOp module);
 
-/// FNV-1a 64, as the runtime checks it.
-uint64_t fnv1a64(llvm::StringRef bytes);
-
 } // namespace mlir::tern
 
 #endif

@@ -54,12 +54,14 @@ public:
         options(options) {}
 
   /// Replaces `op` by a call whose body is `call` applied to the operands
-  /// (named a0, a1, ...) and the result buffer `out`.
-  LogicalResult lower(Operation *op, StringRef kind, const std::string &call) {
+  /// (named a0, a1, ...) and result buffers (`out`, or out0, out1, ... when
+  /// there are several), with `header` included for it.
+  LogicalResult lower(Operation *op, StringRef kind, const std::string &call,
+                      StringRef header = "tern/llm/ops.h") {
     OpBuilder b(op);
     Location loc = op->getLoc();
     SmallVector<Value> args;
-    std::string params;
+    SmallVector<std::string> params;
     for (auto [i, value] : llvm::enumerate(op->getOperands())) {
       Value operand = value;
       auto type = cast<RankedTensorType>(operand.getType());
@@ -73,32 +75,37 @@ public:
       args.push_back(bufferization::ToBufferOp::create(
           b, loc, MemRefType::get(type.getShape(), type.getElementType()),
           operand, /*read_only=*/true));
-      params += "const " + cpu::cTypeOf(type.getElementType()) + " *a" +
-                std::to_string(i) + ", ";
+      params.push_back("const " + cpu::cTypeOf(type.getElementType()) + " *a" +
+                       std::to_string(i));
     }
-    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-    Value out = memref::AllocOp::create(
-        b, loc,
-        MemRefType::get(resultType.getShape(), resultType.getElementType()));
-    args.push_back(out);
-    params += cpu::cTypeOf(resultType.getElementType()) + " *out";
+    SmallVector<Value> outs;
+    for (OpResult result : op->getResults()) {
+      auto type = cast<RankedTensorType>(result.getType());
+      outs.push_back(memref::AllocOp::create(
+          b, loc, MemRefType::get(type.getShape(), type.getElementType())));
+      std::string name = op->getNumResults() == 1
+                             ? "out"
+                             : "out" + std::to_string(result.getResultNumber());
+      params.push_back(cpu::cTypeOf(type.getElementType()) + " *" + name);
+    }
+    args.append(outs);
 
     std::string name =
         options.symbolPrefix + "_" + kind.str() + "_" + std::to_string(count++);
-    std::string source = llvm::formatv("static void {0}({1}) {{\n  {2};\n}\n",
-                                       name, params, call);
+    std::string source =
+        llvm::formatv("static void {0}({1}) {{\n  {2};\n}\n", name,
+                      llvm::join(params, ", "), call);
     auto decl = func::FuncOp::create(
         declarations, loc, name,
         declarations.getFunctionType(ValueRange(args).getTypes(), {}));
     decl.setPrivate();
     decl->setAttr(kKernelSourceAttr, declarations.getStringAttr(source));
-    decl->setAttr(kKernelIncludeAttr,
-                  declarations.getStringAttr("tern/llm/ops.h"));
+    decl->setAttr(kKernelIncludeAttr, declarations.getStringAttr(header));
     declarations.setInsertionPointAfter(decl);
     func::CallOp::create(b, loc, decl, args);
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, resultType, out, /*restrict=*/true, /*writable=*/true);
-    op->getResult(0).replaceAllUsesWith(result);
+    for (auto [result, out] : llvm::zip(op->getResults(), outs))
+      result.replaceAllUsesWith(bufferization::ToTensorOp::create(
+          b, loc, result.getType(), out, /*restrict=*/true, /*writable=*/true));
     op->erase();
     return success();
   }
@@ -121,6 +128,14 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
   module.walk([&](Operation *op) {
     if (isa<EmbeddingOp, RmsNormOp, RopeOp, AttentionOp, LmHeadOp>(op))
       ops.push_back(op);
+    // Per-token activation quantization of a matrix: a vector kernel,
+    // where the reference loops' libm rounding calls cost as much as a
+    // ternary GEMM's decode.
+    if (auto q = dyn_cast<QuantizeActivationsOp>(op))
+      if (q.getGranularity().getKind() == GranularityKind::PerToken &&
+          q.getInput().getType().getRank() == 2 &&
+          q.getInput().getType().hasStaticShape())
+        ops.push_back(op);
   });
   LlmLowering lowering(module, options);
   for (Operation *op : ops) {
@@ -159,6 +174,13 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
                         "a0, a1, a2, {0}, {1}, {2}, out)",
                         dim(h.getInput(), 0), dim(h.getInput(), 1),
                         dim(h.getTable(), 0), isaName));
+    } else if (auto q = dyn_cast<QuantizeActivationsOp>(op)) {
+      lowered = lowering.lower(
+          op, "quantize_activations",
+          llvm::formatv("tern::cpu::quantize_rows<tern::cpu::Isa::{2}>("
+                        "a0, {0}, {1}, out0, out1)",
+                        dim(q.getInput(), 0), dim(q.getInput(), 1), isaName),
+          "tern/cpu/quantize.h");
     }
     if (failed(lowered))
       return failure();

@@ -20,21 +20,41 @@ struct tern_weights {
   int mapped;
 };
 
-uint64_t tern_fnv1a64(const void *data, size_t size) {
-  const uint8_t *bytes = (const uint8_t *)data;
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
-static uint64_t read_u64(const uint8_t *p) {
+static uint64_t load_le64(const uint8_t *p) {
   uint64_t value = 0;
   for (int i = 7; i >= 0; --i)
     value = (value << 8) | p[i];
   return value;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+/* FNV-1a steps over 64-bit little-endian words in 8 interleaved lanes (word
+ * i feeds lane i % 8), each step folding the product's high half down so a
+ * changed bit reaches the whole lane; then the lanes, the tail bytes and the
+ * size fold into one FNV-1a 64. Independent lanes run at several bytes per
+ * cycle, where byte-wise FNV-1a took 2 s at every start of a 2B model. */
+uint64_t tern_weights_checksum(const void *data, size_t size) {
+  const uint8_t *bytes = (const uint8_t *)data;
+  uint64_t lanes[8];
+  for (int j = 0; j < 8; ++j)
+    lanes[j] = FNV_BASIS + (uint64_t)j;
+  size_t blocks = size / 64;
+  for (size_t b = 0; b < blocks; ++b)
+    for (int j = 0; j < 8; ++j) {
+      uint64_t h = (lanes[j] ^ load_le64(bytes + 64 * b + 8 * j)) * FNV_PRIME;
+      lanes[j] = h ^ (h >> 32);
+    }
+  uint64_t hash = FNV_BASIS;
+  for (int j = 0; j < 8; ++j)
+    for (int i = 0; i < 8; ++i)
+      hash = (hash ^ ((lanes[j] >> (8 * i)) & 0xff)) * FNV_PRIME;
+  for (size_t i = blocks * 64; i < size; ++i)
+    hash = (hash ^ bytes[i]) * FNV_PRIME;
+  for (int i = 0; i < 8; ++i)
+    hash = (hash ^ (((uint64_t)size >> (8 * i)) & 0xff)) * FNV_PRIME;
+  return hash;
 }
 
 static int loading_flags;
@@ -146,7 +166,7 @@ tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
   }
 #endif
   const uint8_t *header = weights->base;
-  uint64_t payload = read_u64(header + 16);
+  uint64_t payload = load_le64(header + 16);
   if (memcmp(header, TERN_WEIGHTS_MAGIC, 8) != 0)
     status = tern_fail(TERN_ERROR_FORMAT, "%s: not a tern weights file", path);
   else if (tern_read_u32(header + 8) != TERN_WEIGHTS_VERSION)
@@ -166,8 +186,8 @@ tern_status tern_weights_open(const char *path, uint64_t expected_bytes,
                        "%llu; was it written for another model?",
                        path, (unsigned long long)payload,
                        (unsigned long long)expected_bytes);
-  else if (read_u64(header + 24) != expected_checksum ||
-           tern_fnv1a64(header + TERN_WEIGHTS_HEADER_BYTES, payload) !=
+  else if (load_le64(header + 24) != expected_checksum ||
+           tern_weights_checksum(header + TERN_WEIGHTS_HEADER_BYTES, payload) !=
                expected_checksum)
     status = tern_fail(TERN_ERROR_FORMAT,
                        "%s: weights checksum mismatch (corrupt file, or "

@@ -94,7 +94,7 @@ typedef struct tern_model_desc {
   const tern_tensor_info *outputs;
   uint64_t arena_bytes;      /* one arena holds every intermediate tensor */
   uint64_t weights_bytes;    /* payload size the weights file must have */
-  uint64_t weights_checksum; /* FNV-1a 64 of that payload */
+  uint64_t weights_checksum; /* tern_weights_checksum of that payload */
   tern_entry_fn entry;
   /* Comma-separated CPU features the kernels need ("avx512f,avx512vnni");
    * tern_session_open refuses a CPU that lacks one. NULL or "": none. */
@@ -112,15 +112,17 @@ const char *tern_missing_cpu_feature(const char *features);
  *   [8, 12)  format version (TERN_WEIGHTS_VERSION)
  *   [12, 16) payload alignment in bytes (64)
  *   [16, 24) payload size in bytes
- *   [24, 32) FNV-1a 64 checksum of the payload
+ *   [24, 32) tern_weights_checksum of the payload
  *   [32, 64) zero
  * Each constant sits at a 64-byte-aligned offset of the payload that the
  * generated code knows. The file is memory-mapped read-only. */
 #define TERN_WEIGHTS_MAGIC "TERNWTS"
-#define TERN_WEIGHTS_VERSION 1u
+#define TERN_WEIGHTS_VERSION 2u
 #define TERN_WEIGHTS_HEADER_BYTES 64u
 
-uint64_t tern_fnv1a64(const void *data, size_t size);
+/* A fast non-cryptographic checksum (FNV-1a steps in 8 word lanes) that
+ * catches corrupt or mismatched weights files. */
+uint64_t tern_weights_checksum(const void *data, size_t size);
 
 typedef struct tern_weights tern_weights;
 

@@ -141,15 +141,65 @@ inline float scale_output(int32_t sum, const float *xs, const float *ws,
   return ((float)sum * ws[n]) * x_scale;
 }
 
-/* A 64-byte-aligned scratch buffer. */
+/* Each thread's scratch memory: one block used as a stack. Kernels run once
+ * per layer and token batch, and buffers of a few hundred KiB each freshly
+ * allocated come from mmap and are zeroed page by page by the kernel at
+ * every call; reusing one block keeps them mapped and in cache. */
+class ScratchStack {
+public:
+  ~ScratchStack() { ::operator delete(base_, std::align_val_t(64)); }
+
+  /* `bytes` (a multiple of 64) from the stack, or nullptr when it is full;
+   * then the block grows to the high-water mark once the stack is empty. */
+  void *push(size_t bytes) {
+    wanted_ = std::max(wanted_, used_ + bytes);
+    if (used_ == 0 && wanted_ > capacity_) {
+      ::operator delete(base_, std::align_val_t(64));
+      base_ = static_cast<uint8_t *>(
+          ::operator new(wanted_, std::align_val_t(64)));
+      capacity_ = wanted_;
+    }
+    if (used_ + bytes > capacity_)
+      return nullptr;
+    used_ += bytes;
+    return base_ + used_ - bytes;
+  }
+  void pop(size_t bytes) { used_ -= bytes; }
+
+  static ScratchStack &current() {
+    static thread_local ScratchStack stack;
+    return stack;
+  }
+
+private:
+  uint8_t *base_ = nullptr;
+  size_t capacity_ = 0, used_ = 0, wanted_ = 0;
+};
+
+/* A 64-byte-aligned scratch buffer for the current scope: from the thread's
+ * scratch stack, or the heap when that is full. */
 template <typename T> struct Scratch {
   T *data = nullptr;
   explicit Scratch(size_t count)
-      : data(static_cast<T *>(::operator new(
-            std::max<size_t>(count, 1) * sizeof(T), std::align_val_t(64)))) {}
-  ~Scratch() { ::operator delete(data, std::align_val_t(64)); }
+      : bytes_((std::max<size_t>(count, 1) * sizeof(T) + 63) / 64 * 64) {
+    void *block = ScratchStack::current().push(bytes_);
+    on_stack_ = block != nullptr;
+    if (!on_stack_)
+      block = ::operator new(bytes_, std::align_val_t(64));
+    data = static_cast<T *>(block);
+  }
+  ~Scratch() {
+    if (on_stack_)
+      ScratchStack::current().pop(bytes_);
+    else
+      ::operator delete(data, std::align_val_t(64));
+  }
   Scratch(const Scratch &) = delete;
   Scratch &operator=(const Scratch &) = delete;
+
+private:
+  size_t bytes_;
+  bool on_stack_ = false;
 };
 
 /* Everything one layer call needs; kernels read, threads split tiles. */

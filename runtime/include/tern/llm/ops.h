@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tern/cpu/linear.h" // Isa, and the x86 target attributes
+#include "tern/cpu/quantize.h"
 #include "tern/llm.h"
 #include "tern/pool.h"
 
@@ -333,21 +334,10 @@ inline void lm_head_rows(void *context, int thread, int threads) {
 template <cpu::Isa I>
 inline void lm_head(const float *x, const int8_t *table, const float *scales,
                     int64_t tokens, int64_t dim, int64_t vocab, float *out) {
-  std::vector<int8_t> q(static_cast<size_t>(tokens * dim));
-  std::vector<float> xs(static_cast<size_t>(tokens));
-  for (int64_t t = 0; t < tokens; ++t) {
-    const float *row = x + t * dim;
-    float top = 0;
-    for (int64_t d = 0; d < dim; ++d)
-      top = std::fmax(top, std::fabs(row[d]));
-    float s = std::fmax(top, 1e-5f) / 127.0f;
-    xs[size_t(t)] = s;
-    for (int64_t d = 0; d < dim; ++d) {
-      float r = std::nearbyint(row[d] / s);
-      q[size_t(t * dim + d)] = int8_t(std::fmin(std::fmax(r, -128.0f), 127.0f));
-    }
-  }
-  LmHeadTask task{q.data(), xs.data(), table, scales, tokens, dim, vocab, out};
+  cpu::Scratch<int8_t> q{size_t(tokens * dim)};
+  cpu::Scratch<float> xs{size_t(tokens)};
+  cpu::quantize_rows<I>(x, tokens, dim, q.data, xs.data);
+  LmHeadTask task{q.data, xs.data, table, scales, tokens, dim, vocab, out};
   tern_pool_run(tern_pool_current(), lm_head_rows<I>, &task);
 }
 
