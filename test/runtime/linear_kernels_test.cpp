@@ -6,12 +6,14 @@
 // program under qemu-aarch64) on random shapes with ragged K and N, both
 // scale granularities, and 1 and 2 threads. The reference multiplies the
 // unpacked trits directly, so it shares no code with the packed layouts.
-// Also the int8 LM head kernel of tern/llm/ops.h, for each ISA here.
+// Also the int8 LM head kernel of tern/llm/ops.h and the per-token
+// activation quantizer of tern/cpu/quantize.h, for each ISA here.
 // Plain C++ without GoogleTest, so it cross-compiles with nothing but a
 // cross compiler.
 //
 //===----------------------------------------------------------------------===//
 #include "tern/cpu/linear.h"
+#include "tern/cpu/quantize.h"
 #include "tern/llm/ops.h"
 
 #include <cstdio>
@@ -189,6 +191,61 @@ void checkLmHead(const char *name, std::mt19937 &rng, tern_pool *pool) {
   std::printf("%s lm_head %s\n", failures == before ? "ok  " : "FAIL", name);
 }
 
+// tern.quantize_activations per_token's kernel (tern/cpu/quantize.h)
+// against the op's definition written out here: ragged row lengths, exact
+// ties (a row whose max is 127 has scale 1, so x.5 must round to even), an
+// all-zero row (scale 1e-5 / 127) and a row with a NaN (NaN scale, so
+// every value is -128).
+template <Isa I>
+void checkQuantize(const char *name, std::mt19937 &rng, tern_pool *pool) {
+  int before = failures;
+  for (int64_t cols : {1, 15, 16, 17, 100, 2563}) {
+    const int64_t rows = 6;
+    std::uniform_real_distribution<float> real(-4, 4);
+    std::vector<float> x(size_t(rows * cols));
+    for (float &e : x)
+      e = real(rng);
+    for (int64_t c = 0; c < cols; ++c) {
+      x[size_t(cols + c)] = float(int(c % 9) - 4) + 0.5f; // ties
+      x[size_t(2 * cols + c)] = 0;
+    }
+    x[size_t(cols + cols - 1)] = 127; // scale exactly 1
+    x[size_t(3 * cols + cols / 2)] = NAN;
+    std::vector<int8_t> q(x.size());
+    std::vector<float> scales(size_t(rows));
+    quantize_rows<I>(x.data(), rows, cols, q.data(), scales.data(), pool);
+    for (int64_t r = 0; r < rows; ++r) {
+      float top = 0;
+      bool nan = false;
+      for (int64_t c = 0; c < cols; ++c) {
+        nan |= std::isnan(x[size_t(r * cols + c)]);
+        top = std::fmax(top, std::fabs(x[size_t(r * cols + c)]));
+      }
+      float s = nan ? NAN : std::fmax(top, 1e-5f) / 127.0f;
+      ++checks;
+      if (!(scales[size_t(r)] == s || (nan && std::isnan(scales[size_t(r)])))) {
+        ++failures;
+        std::printf("FAIL quantize %s cols=%lld: scale[%lld] = %g, want %g\n",
+                    name, (long long)cols, (long long)r,
+                    double(scales[size_t(r)]), double(s));
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        float v = x[size_t(r * cols + c)];
+        int want = nan ? -128
+                       : int(std::fmin(std::fmax(std::nearbyint(v / s), -128.0f),
+                                       127.0f));
+        ++checks;
+        if (q[size_t(r * cols + c)] != want && ++failures < 10)
+          std::printf("FAIL quantize %s cols=%lld: [%lld, %lld] = %d, want %d\n",
+                      name, (long long)cols, (long long)r, (long long)c,
+                      int(q[size_t(r * cols + c)]), want);
+      }
+    }
+  }
+  std::printf("%s quantize_activations %s\n",
+              failures == before ? "ok  " : "FAIL", name);
+}
+
 int main() {
   std::mt19937 rng(20261123);
   tern_pool *pools[2] = {nullptr, nullptr};
@@ -220,11 +277,16 @@ int main() {
                 cases.size());
   }
   checkLmHead<Isa::Scalar>("scalar", rng, pools[1]);
+  checkQuantize<Isa::Scalar>("scalar", rng, pools[1]);
 #if defined(__x86_64__)
-  if (!tern_missing_cpu_feature("avx2,fma"))
+  if (!tern_missing_cpu_feature("avx2,fma")) {
     checkLmHead<Isa::Avx2>("avx2", rng, pools[1]);
-  if (!tern_missing_cpu_feature("avx512f,avx512bw,avx512vl,avx512vnni"))
+    checkQuantize<Isa::Avx2>("avx2", rng, pools[1]);
+  }
+  if (!tern_missing_cpu_feature("avx512f,avx512bw,avx512vl,avx512vnni")) {
     checkLmHead<Isa::Avx512>("avx512", rng, pools[0]);
+    checkQuantize<Isa::Avx512>("avx512", rng, pools[1]);
+  }
 #endif
   tern_pool_destroy(pools[0]);
   tern_pool_destroy(pools[1]);
