@@ -212,7 +212,7 @@ void checkQuantize(const char *name, std::mt19937 &rng, tern_pool *pool) {
     x[size_t(cols + cols - 1)] = 127; // scale exactly 1
     x[size_t(3 * cols + cols / 2)] = NAN;
     std::vector<int8_t> q(x.size());
-    std::vector<float> scales(size_t(rows));
+    std::vector<float> scales(static_cast<size_t>(rows));
     quantize_rows<I>(x.data(), rows, cols, q.data(), scales.data(), pool);
     for (int64_t r = 0; r < rows; ++r) {
       float top = 0;
