@@ -92,9 +92,8 @@ public:
 
     std::string name =
         options.symbolPrefix + "_" + kind.str() + "_" + std::to_string(count++);
-    std::string source =
-        llvm::formatv("static void {0}({1}) {{\n  {2};\n}\n", name,
-                      llvm::join(params, ", "), call);
+    std::string source = llvm::formatv("static void {0}({1}) {{\n  {2};\n}\n",
+                                       name, llvm::join(params, ", "), call);
     auto decl = func::FuncOp::create(
         declarations, loc, name,
         declarations.getFunctionType(ValueRange(args).getTypes(), {}));

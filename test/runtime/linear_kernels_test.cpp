@@ -231,14 +231,16 @@ void checkQuantize(const char *name, std::mt19937 &rng, tern_pool *pool) {
       }
       for (int64_t c = 0; c < cols; ++c) {
         float v = x[size_t(r * cols + c)];
-        int want = nan ? -128
-                       : int(std::fmin(std::fmax(std::nearbyint(v / s), -128.0f),
-                                       127.0f));
+        int want =
+            nan ? -128
+                : int(std::fmin(std::fmax(std::nearbyint(v / s), -128.0f),
+                                127.0f));
         ++checks;
         if (q[size_t(r * cols + c)] != want && ++failures < 10)
-          std::printf("FAIL quantize %s cols=%lld: [%lld, %lld] = %d, want %d\n",
-                      name, (long long)cols, (long long)r, (long long)c,
-                      int(q[size_t(r * cols + c)]), want);
+          std::printf(
+              "FAIL quantize %s cols=%lld: [%lld, %lld] = %d, want %d\n", name,
+              (long long)cols, (long long)r, (long long)c,
+              int(q[size_t(r * cols + c)]), want);
       }
     }
   }
@@ -259,6 +261,7 @@ int main() {
       {16, 16, 64, true, true},    {17, 33, 321, true, true},
       {1, 300, 1000, true, false}, {40, 70, 700, false, true},
       {1, 513, 2560, true, true},  {32, 256, 640, true, false},
+      {100, 37, 700, true, true},  {130, 9, 257, false, true},
   };
   // Sizes past kMinParallelWeights, so 2 threads really split the rows.
   for (int i = 0; i < 30; ++i)

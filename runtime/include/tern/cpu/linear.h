@@ -155,8 +155,8 @@ public:
     wanted_ = std::max(wanted_, used_ + bytes);
     if (used_ == 0 && wanted_ > capacity_) {
       ::operator delete(base_, std::align_val_t(64));
-      base_ = static_cast<uint8_t *>(
-          ::operator new(wanted_, std::align_val_t(64)));
+      base_ =
+          static_cast<uint8_t *>(::operator new(wanted_, std::align_val_t(64)));
       capacity_ = wanted_;
     }
     if (used_ + bytes > capacity_)
@@ -245,6 +245,7 @@ inline void gemv_scalar(const LinearCall &call, const int8_t *x, int64_t t0,
 } // namespace tern
 
 #if defined(__x86_64__)
+#include "tern/cpu/gemm_avx512.h"
 #include "tern/cpu/gemm_x86.h"
 #include "tern/cpu/linear_x86.h"
 #endif
@@ -338,6 +339,9 @@ void linear(const PackedLayout &layout, int64_t m, const int8_t *x,
     if (layout.format == Format::I2 && m >= kAmxMinBatch && amx_available() &&
         16 % R == 0)
       return linear_amx(call, pool);
+  if constexpr (I == Isa::Avx512)
+    if (m >= kBroadcastMinBatch)
+      return linear_broadcast<R, K_BLOCKS>(call, pool);
   /* T3 decodes with VBMI, which Isa::Avx512 models check at load only when
    * they use T3 (tern_model_desc.cpu_features). */
   if constexpr (I == Isa::Avx512 || I == Isa::Avx2)

@@ -72,9 +72,9 @@ TERN_TARGET_AVX512 inline float quantize_row_avx512(const float *x, int64_t n,
   const __m512 vs = _mm512_set1_ps(s), lo = _mm512_set1_ps(-128.0f),
                hi = _mm512_set1_ps(127.0f);
   for (i = 0; i + 16 <= n; i += 16) {
-    __m512 r = _mm512_roundscale_ps(_mm512_div_ps(_mm512_loadu_ps(x + i), vs),
-                                    _MM_FROUND_TO_NEAREST_INT |
-                                        _MM_FROUND_NO_EXC);
+    __m512 r =
+        _mm512_roundscale_ps(_mm512_div_ps(_mm512_loadu_ps(x + i), vs),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     r = _mm512_min_ps(_mm512_max_ps(r, lo), hi);
     _mm_storeu_si128((__m128i *)(q + i),
                      _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(r)));
@@ -149,8 +149,8 @@ template <Isa I> struct QuantizeRowsTask {
 /* q[rows][cols] and scales[rows] of x[rows][cols]; batches large enough to
  * pay for waking the pool are split across its threads by rows. */
 template <Isa I>
-inline void quantize_rows(const float *x, int64_t rows, int64_t cols,
-                          int8_t *q, float *scales,
+inline void quantize_rows(const float *x, int64_t rows, int64_t cols, int8_t *q,
+                          float *scales,
                           tern_pool *pool = tern_pool_current()) {
   QuantizeRowsTask<I> task{x, rows, cols, q, scales};
   if (rows * cols < kMinParallelWeights)

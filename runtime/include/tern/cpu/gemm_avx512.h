@@ -1,0 +1,205 @@
+/* AVX-512 VNNI kernel for batched tern/cpu/linear.h calls of 16 tokens or
+ * more (prefill). Lanes hold tokens, not k: x is laid out as AMX's B
+ * operand, xv[k / 4][m][k % 4], so one 64-byte load holds 4 consecutive k of
+ * 16 tokens, and each weight row's 4 codes at those k are broadcast to all
+ * lanes. Every accumulator lane is then one output (row n, token m): no
+ * horizontal sums, and the epilogue scales 16 outputs per instruction.
+ *
+ * A thread decodes a chunk of row tiles to code bytes once (as gemm_x86.h
+ * does) and sweeps blocks of up to 48 tokens over pairs of tiles: 8 rows x
+ * 3 vectors = 24 accumulators, 8 broadcasts (load-port only) and 3 loads per
+ * 24 vpdpbusd. */
+#ifndef TERN_CPU_GEMM_AVX512_H
+#define TERN_CPU_GEMM_AVX512_H
+
+#include "tern/cpu/gemm_x86.h"
+
+namespace tern {
+namespace cpu {
+
+constexpr int64_t kBroadcastMinBatch = 16;
+constexpr int kBroadcastVectors = 3; /* 16-token vectors per block */
+
+/* Tokens per block, whose x the kernel streams in one sequential pass. */
+constexpr int64_t kBroadcastBlockTokens = 16 * kBroadcastVectors;
+
+/* x[m][k_padded] -> xv[m / 48][k_padded / 4][m % 48][4], tokens past m zero:
+ * a block's x for consecutive k is contiguous, so the kernel's loads stream
+ * through the prefetchers rather than striding by the batch. */
+inline void interleave_tokens(const LinearCall &call, int8_t *xv) {
+  const int64_t kp = call.layout.k_padded(), quads = kp / 4;
+  const int64_t blocks =
+      (call.m + kBroadcastBlockTokens - 1) / kBroadcastBlockTokens;
+  std::memset(xv, 0, size_t(blocks * kBroadcastBlockTokens * kp));
+  for (int64_t m = 0; m < call.m; ++m) {
+    const int8_t *row = call.x_padded + m * kp;
+    int8_t *out =
+        xv + (m / kBroadcastBlockTokens) * quads * kBroadcastBlockTokens * 4 +
+        (m % kBroadcastBlockTokens) * 4;
+    for (int64_t q = 0; q < quads; ++q)
+      std::memcpy(out + q * kBroadcastBlockTokens * 4, row + 4 * q, 4);
+  }
+}
+
+/* acc += u8 . s8 (vpdpbusd) as inline asm: with 24 accumulators live, GCC
+ * 12 copies and spills them around the intrinsic's tied operand at every
+ * step, but keeps them in registers as "+v" asm operands. */
+TERN_TARGET_AVX512 inline void dpbusd(__m512i &acc, __m512i u8, __m512i s8) {
+  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "v"(s8));
+}
+
+/* acc[tile * R + r][v] = sum_k c[row][k] * x[m0 + 16 v + lane][k] for TT
+ * tiles of decoded codes (`codes` at the first) and V token vectors. */
+template <int R, int TT, int V, int P, int64_t KB>
+TERN_TARGET_AVX512 inline void
+gemm_broadcast_block(const uint8_t *codes, int64_t kblocks_runtime,
+                     const int8_t *xv, __m512i (&out)[R * TT][V]) {
+  constexpr int64_t mp = kBroadcastBlockTokens;
+  const int64_t kblocks = KB ? KB : kblocks_runtime;
+  const int64_t tile_stride = kblocks * R * P * 64;
+  // Local accumulators, indexed only in fully unrolled loops, so that they
+  // can live in registers.
+  __m512i acc[R * TT][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R * TT; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = _mm512_setzero_si512();
+  for (int64_t kb = 0; kb < kblocks; ++kb) {
+    const uint8_t *cb = codes + kb * R * P * 64;
+    const int8_t *xb = xv + kb * P * 16 * mp * 4;
+    for (int i = 0; i < P * 16; ++i) {
+      __m512i x[V];
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v)
+        x[v] = _mm512_loadu_si512(xb + (i * mp + 16 * v) * 4);
+#pragma GCC unroll 8
+      for (int tt = 0; tt < TT; ++tt)
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          int32_t quad;
+          std::memcpy(&quad, cb + tt * tile_stride + r * P * 64 + 4 * i, 4);
+          const __m512i c = _mm512_set1_epi32(quad);
+#pragma GCC unroll 4
+          for (int v = 0; v < V; ++v)
+            dpbusd(acc[tt * R + r][v], c, x[v]);
+        }
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R * TT; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      out[r][v] = acc[r][v];
+}
+
+/* y[m][n] = scale_output(sum - x_sums[m]) for one row and 16 tokens from m,
+ * in scale_output's operation order; tokens past call.m are masked off. */
+TERN_TARGET_AVX512 inline void
+store_outputs(const LinearCall &call, __m512i sum, int64_t n, int64_t m) {
+  const int64_t left = call.m - m;
+  const __mmask16 mask =
+      left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+  sum = _mm512_sub_epi32(sum, _mm512_maskz_loadu_epi32(mask, call.x_sums + m));
+  const __m512 f = _mm512_cvtepi32_ps(sum);
+  __m512 y;
+  if (!call.per_channel) {
+    const __m512 xs = call.per_token ? _mm512_maskz_loadu_ps(mask, call.xs + m)
+                                     : _mm512_set1_ps(call.xs[0]);
+    y = _mm512_mul_ps(f, _mm512_mul_ps(xs, _mm512_set1_ps(call.ws[0])));
+  } else if (!call.per_token) {
+    y = _mm512_mul_ps(f, _mm512_set1_ps(call.xs[0] * call.ws[n]));
+  } else {
+    y = _mm512_mul_ps(_mm512_mul_ps(f, _mm512_set1_ps(call.ws[n])),
+                      _mm512_maskz_loadu_ps(mask, call.xs + m));
+  }
+  const __m512i rows = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+      _mm512_set1_epi32(int32_t(call.layout.n)));
+  _mm512_mask_i32scatter_ps(call.y + m * call.layout.n + n, mask, rows, y, 4);
+}
+
+template <int R, int TT, int V, int P, int64_t KB>
+TERN_TARGET_AVX512 inline void
+gemm_broadcast_tiles(const LinearCall &call, const uint8_t *codes, int64_t t,
+                     const int8_t *xv, int64_t m0) {
+  __m512i acc[R * TT][V];
+  gemm_broadcast_block<R, TT, V, P, KB>(codes, call.layout.k_blocks(),
+                                        xv + m0 * call.layout.k_padded(), acc);
+  for (int r = 0; r < R * TT; ++r) {
+    const int64_t n = t * R + r;
+    if (n >= call.layout.n)
+      break;
+    for (int v = 0; v < V; ++v)
+      store_outputs(call, acc[r][v], n, m0 + 16 * v);
+  }
+}
+
+/* Token vectors V = 1 .. kBroadcastVectors, chosen at run time. */
+template <int R, int TT, int P, int64_t KB, int V = kBroadcastVectors>
+inline void gemm_broadcast_vectors(int vectors, const LinearCall &call,
+                                   const uint8_t *codes, int64_t t,
+                                   const int8_t *xv, int64_t m0) {
+  if constexpr (V > 1)
+    if (vectors < V)
+      return gemm_broadcast_vectors<R, TT, P, KB, V - 1>(vectors, call, codes,
+                                                         t, xv, m0);
+  gemm_broadcast_tiles<R, TT, V, P, KB>(call, codes, t, xv, m0);
+}
+
+struct BroadcastCall {
+  const LinearCall *call;
+  const int8_t *xv; /* interleave_tokens' layout */
+};
+
+template <int R, int P, int64_t KB>
+void gemm_broadcast_task(void *opaque, int thread, int threads) {
+  const BroadcastCall &b = *static_cast<const BroadcastCall *>(opaque);
+  const LinearCall &call = *b.call;
+  const PackedLayout &L = call.layout;
+  /* Two tiles of 4 rows (8 broadcasts per k quad) where tiles are small. */
+  constexpr int TT = R <= 4 ? 8 / R : 1;
+  const int64_t kblocks = L.k_blocks();
+  const int64_t begin = L.tiles() * thread / threads;
+  const int64_t end = L.tiles() * (thread + 1) / threads;
+  Scratch<uint8_t> codes{size_t(kGemmTilesPerChunk * kblocks * R * P * 64)};
+  const int64_t tile_codes = kblocks * R * P * 64;
+  for (int64_t t0 = begin; t0 < end; t0 += kGemmTilesPerChunk) {
+    const int64_t tiles = std::min(end - t0, kGemmTilesPerChunk);
+    const uint8_t *w = call.w + t0 * L.tile_bytes();
+    if (L.format == Format::T3)
+      decode_t3_vbmi(w, tiles * kblocks * R, codes.data);
+    else
+      decode_i2_avx2(w, tiles * kblocks * R, codes.data);
+    for (int64_t m0 = 0; m0 < call.m; m0 += kBroadcastBlockTokens) {
+      const int vectors =
+          int(std::min<int64_t>(kBroadcastVectors, (call.m - m0 + 15) / 16));
+      int64_t t = 0;
+      for (; t + TT <= tiles; t += TT)
+        gemm_broadcast_vectors<R, TT, P, KB>(
+            vectors, call, codes.data + t * tile_codes, t0 + t, b.xv, m0);
+      for (; t < tiles; ++t)
+        gemm_broadcast_vectors<R, 1, P, KB>(
+            vectors, call, codes.data + t * tile_codes, t0 + t, b.xv, m0);
+    }
+  }
+}
+
+template <int R, int64_t KB>
+inline void linear_broadcast(const LinearCall &call, tern_pool *pool) {
+  const int64_t blocks =
+      (call.m + kBroadcastBlockTokens - 1) / kBroadcastBlockTokens;
+  Scratch<int8_t> xv{
+      size_t(blocks * kBroadcastBlockTokens * call.layout.k_padded())};
+  interleave_tokens(call, xv.data);
+  BroadcastCall b{&call, xv.data};
+  if (call.layout.format == Format::T3)
+    tern_pool_run(pool, gemm_broadcast_task<R, 5, KB>, &b);
+  else
+    tern_pool_run(pool, gemm_broadcast_task<R, 4, KB>, &b);
+}
+
+} // namespace cpu
+} // namespace tern
+
+#endif /* TERN_CPU_GEMM_AVX512_H */
