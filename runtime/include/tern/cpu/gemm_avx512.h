@@ -23,19 +23,26 @@ constexpr int kBroadcastVectors = 3; /* 16-token vectors per block */
 /* Tokens per block, whose x the kernel streams in one sequential pass. */
 constexpr int64_t kBroadcastBlockTokens = 16 * kBroadcastVectors;
 
-/* x[m][k_padded] -> xv[m / 48][k_padded / 4][m % 48][4], tokens past m zero:
- * a block's x for consecutive k is contiguous, so the kernel's loads stream
- * through the prefetchers rather than striding by the batch. */
-inline void interleave_tokens(const LinearCall &call, int8_t *xv) {
+/* x[m][k_padded] -> xv[m / 48][k_padded / 4][m % 48][4] for this thread's
+ * share of the tokens: a block's x for consecutive k is contiguous, so the
+ * kernel's loads stream through the prefetchers rather than striding by the
+ * batch. Tokens past call.m are zeroed by the caller. */
+struct InterleaveTask {
+  const LinearCall *call;
+  int8_t *xv;
+};
+
+inline void interleave_tokens(void *opaque, int thread, int threads) {
+  const InterleaveTask &t = *static_cast<const InterleaveTask *>(opaque);
+  const LinearCall &call = *t.call;
   const int64_t kp = call.layout.k_padded(), quads = kp / 4;
-  const int64_t blocks =
-      (call.m + kBroadcastBlockTokens - 1) / kBroadcastBlockTokens;
-  std::memset(xv, 0, size_t(blocks * kBroadcastBlockTokens * kp));
-  for (int64_t m = 0; m < call.m; ++m) {
+  for (int64_t m = call.m * thread / threads;
+       m < call.m * (thread + 1) / threads; ++m) {
     const int8_t *row = call.x_padded + m * kp;
-    int8_t *out =
-        xv + (m / kBroadcastBlockTokens) * quads * kBroadcastBlockTokens * 4 +
-        (m % kBroadcastBlockTokens) * 4;
+    int8_t *out = t.xv +
+                  (m / kBroadcastBlockTokens) * quads * kBroadcastBlockTokens *
+                      4 +
+                  (m % kBroadcastBlockTokens) * 4;
     for (int64_t q = 0; q < quads; ++q)
       std::memcpy(out + q * kBroadcastBlockTokens * 4, row + 4 * q, 4);
   }
@@ -187,11 +194,15 @@ void gemm_broadcast_task(void *opaque, int thread, int threads) {
 
 template <int R, int64_t KB>
 inline void linear_broadcast(const LinearCall &call, tern_pool *pool) {
+  const int64_t kp = call.layout.k_padded();
   const int64_t blocks =
       (call.m + kBroadcastBlockTokens - 1) / kBroadcastBlockTokens;
-  Scratch<int8_t> xv{
-      size_t(blocks * kBroadcastBlockTokens * call.layout.k_padded())};
-  interleave_tokens(call, xv.data);
+  Scratch<int8_t> xv{size_t(blocks * kBroadcastBlockTokens * kp)};
+  // Only the last block has tokens past call.m; zero it whole.
+  std::memset(xv.data + (blocks - 1) * kBroadcastBlockTokens * kp, 0,
+              size_t(kBroadcastBlockTokens * kp));
+  InterleaveTask interleave{&call, xv.data};
+  tern_pool_run(pool, interleave_tokens, &interleave);
   BroadcastCall b{&call, xv.data};
   if (call.layout.format == Format::T3)
     tern_pool_run(pool, gemm_broadcast_task<R, 5, KB>, &b);

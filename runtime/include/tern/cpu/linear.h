@@ -256,6 +256,18 @@ inline void gemv_scalar(const LinearCall &call, const int8_t *x, int64_t t0,
 namespace tern {
 namespace cpu {
 
+/* sum_k x[k] over a zero-padded row (kp a multiple of 64). */
+template <Isa I> inline int32_t sum_row(const int8_t *x, int64_t kp) {
+#if defined(__x86_64__)
+  if constexpr (I == Isa::Avx512)
+    return sum_row_avx512(x, kp);
+#endif
+  int32_t sum = 0;
+  for (int64_t k = 0; k < kp; ++k)
+    sum += x[k];
+  return sum;
+}
+
 /* Row tiles a thread handles per kernel call: bounds the sums buffer. */
 constexpr int64_t kTilesPerChunk = 16;
 
@@ -313,6 +325,28 @@ constexpr int64_t kMinParallelWeights = int64_t(1) << 16;
 
 /* y[M][N] = scale(x[M][K] . w^T) for weights packed as `layout`.
  * K_BLOCKS is layout.k_blocks() when known at compile time, else 0. */
+/* Rows [m * thread / threads, ...) of x copied into the zero-padded
+ * buffer, with their sums. */
+struct PadRowsTask {
+  const int8_t *x;
+  int64_t m, k, kp;
+  int8_t *x_padded;
+  int32_t *x_sums;
+};
+
+template <Isa I> void pad_rows(void *opaque, int thread, int threads) {
+  const PadRowsTask &t = *static_cast<const PadRowsTask *>(opaque);
+  for (int64_t i = t.m * thread / threads; i < t.m * (thread + 1) / threads;
+       ++i) {
+    int8_t *row = t.x_padded + i * t.kp;
+    std::memcpy(row, t.x + i * t.k, size_t(t.k));
+    std::memset(row + t.k, 0, size_t(t.kp - t.k));
+    t.x_sums[i] = sum_row<I>(row, t.kp);
+  }
+}
+
+/* y[M][N] = scale(x[M][K] . w^T) for weights packed as `layout`.
+ * K_BLOCKS is layout.k_blocks() when known at compile time, else 0. */
 template <Isa I, int R, int64_t K_BLOCKS = 0>
 void linear(const PackedLayout &layout, int64_t m, const int8_t *x,
             const float *xs, const uint8_t *w, const float *ws, float *y,
@@ -321,19 +355,13 @@ void linear(const PackedLayout &layout, int64_t m, const int8_t *x,
   const int64_t kp = layout.k_padded();
   Scratch<int8_t> x_padded{size_t(m * kp)};
   Scratch<int32_t> x_sums{size_t(m)};
-  for (int64_t i = 0; i < m; ++i) {
-    int8_t *row = x_padded.data + i * kp;
-    std::memcpy(row, x + i * layout.k, size_t(layout.k));
-    std::memset(row + layout.k, 0, size_t(kp - layout.k));
-    int32_t sum = 0;
-    for (int64_t k = 0; k < layout.k; ++k)
-      sum += row[k];
-    x_sums.data[i] = sum;
-  }
-  LinearCall call{layout, m, x_padded.data, x_sums.data, w, xs,
-                  ws,     y, per_token,     per_channel};
   if (layout.n * layout.k < kMinParallelWeights)
     pool = nullptr;
+  PadRowsTask pad{x, m, layout.k, kp, x_padded.data, x_sums.data};
+  tern_pool_run(m * layout.k >= kMinParallelWeights ? pool : nullptr,
+                pad_rows<I>, &pad);
+  LinearCall call{layout, m, x_padded.data, x_sums.data, w, xs,
+                  ws,     y, per_token,     per_channel};
 #if defined(__x86_64__)
   if constexpr (I == Isa::Avx512)
     if (layout.format == Format::I2 && m >= kAmxMinBatch && amx_available() &&

@@ -41,6 +41,16 @@ TERN_TARGET_AVX512 inline int32_t sum_lanes(__m512i v) {
   return sum;
 }
 
+/* Sum of the int8 values of x[0, kp), kp a multiple of 64: vpdpbusd with
+ * unsigned ones. */
+TERN_TARGET_AVX512 inline int32_t sum_row_avx512(const int8_t *x, int64_t kp) {
+  const __m512i ones = _mm512_set1_epi8(1);
+  __m512i acc = _mm512_setzero_si512();
+  for (int64_t k = 0; k < kp; k += 64)
+    acc = _mm512_dpbusd_epi32(acc, ones, _mm512_loadu_si512(x + k));
+  return sum_lanes(acc);
+}
+
 /* Masks selecting the four 2-bit planes of a code byte in place. Unshifted
  * planes weigh 1, 4, 16 and 64: vpdpbusd takes them as unsigned bytes
  * (<= 128), and the sums are shifted back once per row. This spares three
