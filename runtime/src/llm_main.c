@@ -295,17 +295,20 @@ static tern_status feed(generator *g, const int32_t *ids, int32_t count,
 }
 
 /* The prompt: through the prefill step when the program has one, in whole
- * chunks of P tokens. A remainder of up to P/4 tokens then goes one token
- * at a time (a chunk costs about as much as P/4 single-token steps, which
- * each read every weight once); a longer one as a chunk ending at the
- * prompt's last token (the step gives its last token's logits), which
- * recomputes a few tokens already in the cache: the same values. Prompts
- * shorter than a chunk go one token at a time. */
+ * chunks of P tokens. A chunk costs about as much as P/6 single-token steps
+ * (which each read every weight once), so a remainder of fewer tokens goes
+ * one token at a time. A longer one after a whole chunk goes as a chunk
+ * ending at the prompt's last token (the step gives its last token's
+ * logits), which recomputes a few tokens already in the cache: the same
+ * values. A longer one from the start goes as a chunk of all but its last
+ * token, padded, then the last token as a single step: the padding writes
+ * cache positions past the prompt, which every later token overwrites
+ * before any token attends to them. `capacity` bounds the cache positions. */
 static tern_status feed_prompt(generator *decode, generator *prefill,
                                const int32_t *ids, int32_t count,
-                               const float **last) {
+                               int32_t capacity, const float **last) {
   int32_t P = prefill->T, start = 0;
-  if (!prefill->session || count < P)
+  if (!prefill->session)
     return feed(decode, ids, count, 0, last);
   for (; start + P <= count; start += P) {
     tern_status status = feed(prefill, ids + start, P, start, last);
@@ -315,9 +318,15 @@ static tern_status feed_prompt(generator *decode, generator *prefill,
   int32_t rest = count - start;
   if (rest == 0)
     return TERN_OK;
-  if (rest * 4 <= P)
-    return feed(decode, ids + start, rest, start, last);
-  return feed(prefill, ids + count - P, P, count - P, last);
+  if (rest * 6 > P && start > 0)
+    return feed(prefill, ids + count - P, P, count - P, last);
+  if ((rest - 1) * 6 > P && start + P <= capacity) {
+    tern_status status = feed(prefill, ids + start, rest - 1, start, last);
+    if (status != TERN_OK)
+      return status;
+    return feed(decode, ids + count - 1, 1, count - 1, last);
+  }
+  return feed(decode, ids + start, rest, start, last);
 }
 
 static void write_piece(const tern_tokenizer *tokenizer, int32_t id) {
@@ -433,7 +442,8 @@ int tern_llm_main(int argc, char **argv, const tern_model_desc *m,
   fflush(stdout);
   const float *logits = NULL;
   double start = now_seconds();
-  if (feed_prompt(&g, &prefill, prompt_ids, (int32_t)prompt_count, &logits)) {
+  if (feed_prompt(&g, &prefill, prompt_ids, (int32_t)prompt_count,
+                  (int32_t)o.context + T - 1, &logits)) {
     fprintf(stderr, "error: %s\n", tern_last_error());
     goto done;
   }

@@ -142,9 +142,9 @@ static cl::opt<std::string>
 static cl::opt<unsigned> prefillTokens(
     "prefill-tokens",
     cl::desc("LLM checkpoints: tokens the prompt's step takes at once (a "
-             "second step model over the same weights; default 32, 1 for "
+             "second step model over the same weights; default 128, 1 for "
              "none)"),
-    cl::init(32), cl::cat(category));
+    cl::init(128), cl::cat(category));
 static cl::opt<bool> floatActivations(
     "float-activations",
     cl::desc("LLM checkpoints: keep activations in float everywhere (exact "
