@@ -7,7 +7,8 @@
 // scale granularities, and 1 and 2 threads. The reference multiplies the
 // unpacked trits directly, so it shares no code with the packed layouts.
 // Also the int8 LM head kernel of tern/llm/ops.h and the per-token
-// activation quantizer of tern/cpu/quantize.h, for each ISA here.
+// activation quantizer of tern/cpu/quantize.h, for each ISA here, and
+// attention's vector paths against its scalar one.
 // Plain C++ without GoogleTest, so it cross-compiles with nothing but a
 // cross compiler.
 //
@@ -248,6 +249,63 @@ void checkQuantize(const char *name, std::mt19937 &rng, tern_pool *pool) {
               failures == before ? "ok  " : "FAIL", name);
 }
 
+#if defined(__x86_64__)
+// tern.attention's kernel on this CPU's vector ISA against its scalar path,
+// bit for bit (both keep one summation order), for head sizes with and
+// without a specialized path and spans that are not multiples of four.
+template <Isa I>
+void checkAttention(const char *name, std::mt19937 &rng, tern_pool *pool) {
+  tern_pool_set_current(pool);
+  int before = failures;
+  for (auto [heads, kvHeads, headDim, tokens] :
+       {std::tuple{4, 2, 64, 7}, {2, 1, 128, 5}, {3, 3, 16, 6}, {2, 2, 48, 3}}) {
+    const int64_t width = kvHeads * headDim, context = 40;
+    std::uniform_real_distribution<float> real(-2, 2);
+    std::vector<float> q(size_t(tokens * heads * headDim)),
+        k(size_t(tokens * width)), v(size_t(tokens * width));
+    for (auto *values : {&q, &k, &v})
+      for (float &e : *values)
+        e = real(rng);
+    std::vector<int32_t> positions(static_cast<size_t>(tokens));
+    for (int t = 0; t < tokens; ++t)
+      positions[size_t(t)] = 30 + t;
+    std::vector<float> want(q.size()), got(q.size());
+    for (Isa isa : {Isa::Scalar, I}) {
+      tern_kv_cache *cache = nullptr;
+      if (tern_kv_cache_create(1, int32_t(context), int32_t(width), &cache)) {
+        ++failures;
+        return;
+      }
+      // Earlier positions hold the same values for both runs.
+      std::mt19937 fill(7);
+      for (int64_t i = 0; i < context * width; ++i) {
+        cache->keys[i] = real(fill);
+        cache->values[i] = real(fill);
+      }
+      tern_kv_cache_set_current(cache);
+      float *out = isa == Isa::Scalar ? want.data() : got.data();
+      if (isa == Isa::Scalar)
+        tern::llm::attention<Isa::Scalar>(q.data(), k.data(), v.data(),
+                                          positions.data(), tokens, 0, heads,
+                                          kvHeads, headDim, out);
+      else
+        tern::llm::attention<I>(q.data(), k.data(), v.data(), positions.data(),
+                                tokens, 0, heads, kvHeads, headDim, out);
+      tern_kv_cache_set_current(nullptr);
+      tern_kv_cache_destroy(cache);
+    }
+    for (size_t i = 0; i < want.size(); ++i) {
+      ++checks;
+      if (got[i] != want[i] && ++failures < 10)
+        std::printf("FAIL attention %s head_dim=%d: [%zu] = %g, want %g\n",
+                    name, headDim, i, double(got[i]), double(want[i]));
+    }
+  }
+  std::printf("%s attention %s\n", failures == before ? "ok  " : "FAIL",
+              name);
+}
+#endif
+
 int main() {
   std::mt19937 rng(20261123);
   tern_pool *pools[2] = {nullptr, nullptr};
@@ -285,10 +343,12 @@ int main() {
   if (!tern_missing_cpu_feature("avx2,fma")) {
     checkLmHead<Isa::Avx2>("avx2", rng, pools[1]);
     checkQuantize<Isa::Avx2>("avx2", rng, pools[1]);
+    checkAttention<Isa::Avx2>("avx2", rng, pools[1]);
   }
   if (!tern_missing_cpu_feature("avx512f,avx512bw,avx512vl,avx512vnni")) {
     checkLmHead<Isa::Avx512>("avx512", rng, pools[0]);
     checkQuantize<Isa::Avx512>("avx512", rng, pools[1]);
+    checkAttention<Isa::Avx512>("avx512", rng, pools[1]);
   }
 #endif
   tern_pool_destroy(pools[0]);

@@ -189,6 +189,66 @@ inline void axpy_f32(float w, const float *v, float *out, int64_t n) {
     out[i] = std::fma(w, v[i], out[i]);
 }
 
+#if defined(__x86_64__)
+// One query against `span` cached positions for head size D (a multiple of
+// 16), with the generic path's arithmetic: each dot's 16 lanes accumulate
+// in k order and are summed by finish_dot_f32, and the output accumulates
+// fma(weight, v, o) position by position. Dots run four keys at a time and
+// the output stays in registers, where the generic path is latency-bound.
+template <int D>
+TERN_TARGET_AVX512 inline void attend_avx512(const float *q, const float *keys,
+                                             const float *values, int64_t width,
+                                             int64_t span, float scale,
+                                             std::vector<float> &scores,
+                                             float *out) {
+  constexpr int kVectors = D / 16;
+  __m512 qv[kVectors];
+  for (int j = 0; j < kVectors; ++j)
+    qv[j] = _mm512_loadu_ps(q + 16 * j);
+  scores.resize(size_t(span));
+  float top = -INFINITY;
+  int64_t p = 0;
+  for (; p + 4 <= span; p += 4) {
+    __m512 acc[4];
+    for (int r = 0; r < 4; ++r)
+      acc[r] = _mm512_setzero_ps();
+    for (int j = 0; j < kVectors; ++j)
+      for (int r = 0; r < 4; ++r)
+        acc[r] = _mm512_fmadd_ps(
+            qv[j], _mm512_loadu_ps(keys + (p + r) * width + 16 * j), acc[r]);
+    alignas(64) float lanes[4][16];
+    for (int r = 0; r < 4; ++r)
+      _mm512_store_ps(lanes[r], acc[r]);
+    for (int r = 0; r < 4; ++r) {
+      float score = finish_dot_f32(lanes[r], q, keys, D, D) * scale;
+      scores[size_t(p + r)] = score;
+      top = std::fmax(top, score);
+    }
+  }
+  for (; p < span; ++p) {
+    float score = dot_f32_avx512(q, keys + p * width, D) * scale;
+    scores[size_t(p)] = score;
+    top = std::fmax(top, score);
+  }
+  double total = 0;
+  for (p = 0; p < span; ++p) {
+    scores[size_t(p)] = std::exp(scores[size_t(p)] - top);
+    total += scores[size_t(p)];
+  }
+  __m512 o[kVectors];
+  for (int j = 0; j < kVectors; ++j)
+    o[j] = _mm512_setzero_ps();
+  for (p = 0; p < span; ++p) {
+    const __m512 w = _mm512_set1_ps(float(scores[size_t(p)] / total));
+    for (int j = 0; j < kVectors; ++j)
+      o[j] = _mm512_fmadd_ps(w, _mm512_loadu_ps(values + p * width + 16 * j),
+                             o[j]);
+  }
+  for (int j = 0; j < kVectors; ++j)
+    _mm512_storeu_ps(out + 16 * j, o[j]);
+}
+#endif
+
 struct AttentionTask {
   const float *q;
   const int32_t *positions;
@@ -208,6 +268,21 @@ inline void attention_heads(void *context, int thread, int threads) {
     int64_t t = job / a.heads, h = job % a.heads;
     int64_t kv = (h / a.group) * a.head_dim, span = a.positions[t] + 1;
     const float *q = a.q + t * a.heads * a.head_dim + h * a.head_dim;
+    float *o = a.out + t * a.heads * a.head_dim + h * a.head_dim;
+#if defined(__x86_64__)
+    if constexpr (I == cpu::Isa::Avx512) {
+      if (a.head_dim == 128) {
+        attend_avx512<128>(q, a.keys + kv, a.values + kv, a.width, span,
+                           scale, scores, o);
+        continue;
+      }
+      if (a.head_dim == 64) {
+        attend_avx512<64>(q, a.keys + kv, a.values + kv, a.width, span, scale,
+                          scores, o);
+        continue;
+      }
+    }
+#endif
     scores.resize(size_t(span));
     float top = -INFINITY;
     for (int64_t p = 0; p < span; ++p) {
@@ -220,7 +295,6 @@ inline void attention_heads(void *context, int thread, int threads) {
       scores[size_t(p)] = std::exp(scores[size_t(p)] - top);
       total += scores[size_t(p)];
     }
-    float *o = a.out + t * a.heads * a.head_dim + h * a.head_dim;
     for (int64_t i = 0; i < a.head_dim; ++i)
       o[i] = 0;
     for (int64_t p = 0; p < span; ++p)
