@@ -257,8 +257,10 @@ template <Isa I>
 void checkAttention(const char *name, std::mt19937 &rng, tern_pool *pool) {
   tern_pool_set_current(pool);
   int before = failures;
-  for (auto [heads, kvHeads, headDim, tokens] :
-       {std::tuple{4, 2, 64, 7}, {2, 1, 128, 5}, {3, 3, 16, 6}, {2, 2, 48, 3}}) {
+  for (auto [heads, kvHeads, headDim, tokens] : {std::tuple{4, 2, 64, 7},
+                                                 {2, 1, 128, 5},
+                                                 {3, 3, 16, 6},
+                                                 {2, 2, 48, 3}}) {
     const int64_t width = kvHeads * headDim, context = 40;
     std::uniform_real_distribution<float> real(-2, 2);
     std::vector<float> q(size_t(tokens * heads * headDim)),
@@ -301,8 +303,7 @@ void checkAttention(const char *name, std::mt19937 &rng, tern_pool *pool) {
                     name, headDim, i, double(got[i]), double(want[i]));
     }
   }
-  std::printf("%s attention %s\n", failures == before ? "ok  " : "FAIL",
-              name);
+  std::printf("%s attention %s\n", failures == before ? "ok  " : "FAIL", name);
 }
 #endif
 

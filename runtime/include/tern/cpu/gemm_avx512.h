@@ -39,10 +39,9 @@ inline void interleave_tokens(void *opaque, int thread, int threads) {
   for (int64_t m = call.m * thread / threads;
        m < call.m * (thread + 1) / threads; ++m) {
     const int8_t *row = call.x_padded + m * kp;
-    int8_t *out = t.xv +
-                  (m / kBroadcastBlockTokens) * quads * kBroadcastBlockTokens *
-                      4 +
-                  (m % kBroadcastBlockTokens) * 4;
+    int8_t *out =
+        t.xv + (m / kBroadcastBlockTokens) * quads * kBroadcastBlockTokens * 4 +
+        (m % kBroadcastBlockTokens) * 4;
     for (int64_t q = 0; q < quads; ++q)
       std::memcpy(out + q * kBroadcastBlockTokens * 4, row + 4 * q, 4);
   }

@@ -196,11 +196,10 @@ inline void axpy_f32(float w, const float *v, float *out, int64_t n) {
 // fma(weight, v, o) position by position. Dots run four keys at a time and
 // the output stays in registers, where the generic path is latency-bound.
 template <int D>
-TERN_TARGET_AVX512 inline void attend_avx512(const float *q, const float *keys,
-                                             const float *values, int64_t width,
-                                             int64_t span, float scale,
-                                             std::vector<float> &scores,
-                                             float *out) {
+TERN_TARGET_AVX512 inline void
+attend_avx512(const float *q, const float *keys, const float *values,
+              int64_t width, int64_t span, float scale,
+              std::vector<float> &scores, float *out) {
   constexpr int kVectors = D / 16;
   __m512 qv[kVectors];
   for (int j = 0; j < kVectors; ++j)
@@ -272,8 +271,8 @@ inline void attention_heads(void *context, int thread, int threads) {
 #if defined(__x86_64__)
     if constexpr (I == cpu::Isa::Avx512) {
       if (a.head_dim == 128) {
-        attend_avx512<128>(q, a.keys + kv, a.values + kv, a.width, span,
-                           scale, scores, o);
+        attend_avx512<128>(q, a.keys + kv, a.values + kv, a.width, span, scale,
+                           scores, o);
         continue;
       }
       if (a.head_dim == 64) {
