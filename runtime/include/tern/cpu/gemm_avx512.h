@@ -1,8 +1,8 @@
 /* AVX-512 VNNI kernel for batched tern/cpu/linear.h calls of 16 tokens or
- * more (prefill). Lanes hold tokens, not k: x is laid out as AMX's B
- * operand, xv[k / 4][m][k % 4], so one 64-byte load holds 4 consecutive k of
- * 16 tokens, and each weight row's 4 codes at those k are broadcast to all
- * lanes. Every accumulator lane is then one output (row n, token m): no
+ * more (prefill). Lanes hold tokens, not k: x is interleaved as 4
+ * consecutive k per token (interleave_tokens), so one 64-byte load holds
+ * those k of 16 tokens, and each weight row's 4 codes at those k are
+ * broadcast to all lanes. Every accumulator lane is then one output (row n, token m): no
  * horizontal sums, and the epilogue scales 16 outputs per instruction.
  *
  * A thread decodes a chunk of row tiles to code bytes once (as gemm_x86.h
