@@ -2,8 +2,9 @@
  * more (prefill). Lanes hold tokens, not k: x is interleaved as 4
  * consecutive k per token (interleave_tokens), so one 64-byte load holds
  * those k of 16 tokens, and each weight row's 4 codes at those k are
- * broadcast to all lanes. Every accumulator lane is then one output (row n, token m): no
- * horizontal sums, and the epilogue scales 16 outputs per instruction.
+ * broadcast to all lanes. Every accumulator lane is then one output (row n,
+ * token m): no horizontal sums, and the epilogue scales 16 outputs per
+ * instruction.
  *
  * A thread decodes a chunk of row tiles to code bytes once (as gemm_x86.h
  * does) and sweeps blocks of up to 48 tokens over pairs of tiles: 8 rows x
@@ -172,11 +173,7 @@ void gemm_broadcast_task(void *opaque, int thread, int threads) {
   const int64_t tile_codes = kblocks * R * P * 64;
   for (int64_t t0 = begin; t0 < end; t0 += kGemmTilesPerChunk) {
     const int64_t tiles = std::min(end - t0, kGemmTilesPerChunk);
-    const uint8_t *w = call.w + t0 * L.tile_bytes();
-    if (L.format == Format::T3)
-      decode_t3_vbmi(w, tiles * kblocks * R, codes.data);
-    else
-      decode_i2_avx2(w, tiles * kblocks * R, codes.data);
+    decode_tiles(call, t0, tiles, codes.data);
     for (int64_t m0 = 0; m0 < call.m; m0 += kBroadcastBlockTokens) {
       const int vectors =
           int(std::min<int64_t>(kBroadcastVectors, (call.m - m0 + 15) / 16));

@@ -48,6 +48,19 @@ TERN_TARGET_VBMI inline void decode_t3_vbmi(const uint8_t *w, int64_t blocks,
   }
 }
 
+/* Tiles [t0, t0 + tiles) of a batched call's weights decoded to code bytes
+ * (P planes of 64 per block), as the batched kernels sweep them. */
+inline void decode_tiles(const LinearCall &call, int64_t t0, int64_t tiles,
+                         uint8_t *codes) {
+  const PackedLayout &L = call.layout;
+  const uint8_t *w = call.w + t0 * L.tile_bytes();
+  const int64_t blocks = tiles * L.k_blocks() * L.rows_per_tile;
+  if (L.format == Format::T3)
+    decode_t3_vbmi(w, blocks, codes);
+  else
+    decode_i2_avx2(w, blocks, codes);
+}
+
 /* ---- Code-byte GEMM: sums[tok][t * R + r] = sum_k x[tok][k] * c[row][k]
  * for `tiles` tiles of decoded codes and T tokens (x rows kp apart). */
 template <int R, int T, int P, int64_t KB>
@@ -171,11 +184,7 @@ void gemm_task(void *opaque, int thread, int threads) {
   int32_t sums[kTokens * kGemmTilesPerChunk * R];
   for (int64_t t0 = begin; t0 < end; t0 += kGemmTilesPerChunk) {
     const int64_t tiles = std::min(end - t0, kGemmTilesPerChunk);
-    const uint8_t *w = call.w + t0 * L.tile_bytes();
-    if (L.format == Format::T3)
-      decode_t3_vbmi(w, tiles * kblocks * R, codes.data);
-    else
-      decode_i2_avx2(w, tiles * kblocks * R, codes.data);
+    decode_tiles(call, t0, tiles, codes.data);
     for (int64_t m0 = 0; m0 < call.m; m0 += kTokens) {
       const int tokens = int(std::min<int64_t>(kTokens, call.m - m0));
       const int8_t *x = call.x_padded + m0 * kp;

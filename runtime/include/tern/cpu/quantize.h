@@ -44,6 +44,16 @@ inline float abs_max_scalar(const float *x, int64_t n) {
   return top;
 }
 
+/* A row's max|x| from its vector part (the lanes' maximum, and whether a
+ * lane saw NaN) and its scalar tail; NaN anywhere makes it NaN. */
+inline float combine_abs_max(float vector_max, bool vector_nan,
+                             const float *tail, int64_t n) {
+  float tail_max = abs_max_scalar(tail, n);
+  if (vector_nan || std::isnan(tail_max))
+    return std::numeric_limits<float>::quiet_NaN();
+  return std::fmax(vector_max, tail_max);
+}
+
 inline float quantize_row_scalar(const float *x, int64_t n, int8_t *q) {
   float s = activation_scale(abs_max_scalar(x, n));
   for (int64_t i = 0; i < n; ++i)
@@ -62,13 +72,8 @@ TERN_TARGET_AVX512 inline float quantize_row_avx512(const float *x, int64_t n,
     nan |= _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
     top = _mm512_max_ps(top, a);
   }
-  float abs_max = _mm512_reduce_max_ps(top);
-  float tail = abs_max_scalar(x + i, n - i);
-  if (nan || std::isnan(tail))
-    abs_max = std::numeric_limits<float>::quiet_NaN();
-  else
-    abs_max = std::fmax(abs_max, tail);
-  const float s = activation_scale(abs_max);
+  const float s = activation_scale(
+      combine_abs_max(_mm512_reduce_max_ps(top), nan != 0, x + i, n - i));
   const __m512 vs = _mm512_set1_ps(s), lo = _mm512_set1_ps(-128.0f),
                hi = _mm512_set1_ps(127.0f);
   for (i = 0; i + 16 <= n; i += 16) {
@@ -96,13 +101,8 @@ TERN_TARGET_AVX2 inline float quantize_row_avx2(const float *x, int64_t n,
   }
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, top);
-  float abs_max = abs_max_scalar(lanes, 8);
-  float tail = abs_max_scalar(x + i, n - i);
-  if (_mm256_movemask_ps(nan) || std::isnan(tail))
-    abs_max = std::numeric_limits<float>::quiet_NaN();
-  else
-    abs_max = std::fmax(abs_max, tail);
-  const float s = activation_scale(abs_max);
+  const float s = activation_scale(combine_abs_max(
+      abs_max_scalar(lanes, 8), _mm256_movemask_ps(nan) != 0, x + i, n - i));
   const __m256 vs = _mm256_set1_ps(s), lo = _mm256_set1_ps(-128.0f),
                hi = _mm256_set1_ps(127.0f);
   for (i = 0; i + 8 <= n; i += 8) {
