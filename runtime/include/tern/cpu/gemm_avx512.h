@@ -100,30 +100,87 @@ gemm_broadcast_block(const uint8_t *codes, int64_t kblocks_runtime,
       out[r][v] = acc[r][v];
 }
 
-/* y[m][n] = scale_output(sum - x_sums[m]) for one row and 16 tokens from m,
- * in scale_output's operation order; tokens past call.m are masked off. */
-TERN_TARGET_AVX512 inline void
-store_outputs(const LinearCall &call, __m512i sum, int64_t n, int64_t m) {
+/* Tokens m.. of 16 that exist (m < call.m). */
+inline __mmask16 token_mask(const LinearCall &call, int64_t m) {
   const int64_t left = call.m - m;
-  const __mmask16 mask =
-      left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+  return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+}
+
+/* scale_output(sum - x_sums[m]) for one row n and 16 tokens from m, in
+ * scale_output's operation order (lanes past call.m are don't-cares). */
+TERN_TARGET_AVX512 inline __m512
+scale_outputs(const LinearCall &call, __m512i sum, int64_t n, int64_t m) {
+  const __mmask16 mask = token_mask(call, m);
   sum = _mm512_sub_epi32(sum, _mm512_maskz_loadu_epi32(mask, call.x_sums + m));
   const __m512 f = _mm512_cvtepi32_ps(sum);
-  __m512 y;
   if (!call.per_channel) {
     const __m512 xs = call.per_token ? _mm512_maskz_loadu_ps(mask, call.xs + m)
                                      : _mm512_set1_ps(call.xs[0]);
-    y = _mm512_mul_ps(f, _mm512_mul_ps(xs, _mm512_set1_ps(call.ws[0])));
-  } else if (!call.per_token) {
-    y = _mm512_mul_ps(f, _mm512_set1_ps(call.xs[0] * call.ws[n]));
-  } else {
-    y = _mm512_mul_ps(_mm512_mul_ps(f, _mm512_set1_ps(call.ws[n])),
-                      _mm512_maskz_loadu_ps(mask, call.xs + m));
+    return _mm512_mul_ps(f, _mm512_mul_ps(xs, _mm512_set1_ps(call.ws[0])));
   }
+  if (!call.per_token)
+    return _mm512_mul_ps(f, _mm512_set1_ps(call.xs[0] * call.ws[n]));
+  return _mm512_mul_ps(_mm512_mul_ps(f, _mm512_set1_ps(call.ws[n])),
+                       _mm512_maskz_loadu_ps(mask, call.xs + m));
+}
+
+/* One row's outputs for 16 tokens from m: a masked scatter down y's column
+ * n (for row counts other than 8). */
+TERN_TARGET_AVX512 inline void store_row(const LinearCall &call, __m512 y,
+                                         int64_t n, int64_t m) {
   const __m512i rows = _mm512_mullo_epi32(
       _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
       _mm512_set1_epi32(int32_t(call.layout.n)));
-  _mm512_mask_i32scatter_ps(call.y + m * call.layout.n + n, mask, rows, y, 4);
+  _mm512_mask_i32scatter_ps(call.y + m * call.layout.n + n, token_mask(call, m),
+                            rows, y, 4);
+}
+
+/* Lanes 8-15 (AVX-512F has no float form of this extract; DQ does). */
+TERN_TARGET_AVX512 inline __m256 upper_half(__m512 v) {
+  return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+/* Rows n0..n0+7 for 16 tokens from m, transposed in registers so that each
+ * token's 8 outputs, consecutive in y, go out as one 32-byte store: eight
+ * scatters cost several times more. After the unpacks and shuffles, lane L
+ * of a[j] holds rows 0-3 of token 4 L + j and lane L of b[j] rows 4-7. */
+TERN_TARGET_AVX512 inline void store_8_rows(const LinearCall &call,
+                                            const __m512 (&y)[8], int64_t n0,
+                                            int64_t m) {
+  __m512 t[8], a[4], b[4];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(y[2 * i], y[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(y[2 * i], y[2 * i + 1]);
+  }
+  for (int h = 0; h < 2; ++h) {
+    __m512 *out = h ? b : a;
+    const __m512 *in = t + 4 * h;
+    out[0] = _mm512_shuffle_ps(in[0], in[2], 0x44);
+    out[1] = _mm512_shuffle_ps(in[0], in[2], 0xEE);
+    out[2] = _mm512_shuffle_ps(in[1], in[3], 0x44);
+    out[3] = _mm512_shuffle_ps(in[1], in[3], 0xEE);
+  }
+  const int64_t left = call.m - m, n = call.layout.n;
+  float *base = call.y + m * n + n0;
+  for (int j = 0; j < 4; ++j) {
+    // Tokens j and 8 + j, then 4 + j and 12 + j.
+    const __m512 even = _mm512_shuffle_f32x4(
+        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(2, 0, 2, 0)),
+        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(2, 0, 2, 0)),
+        _MM_SHUFFLE(3, 1, 2, 0));
+    const __m512 odd = _mm512_shuffle_f32x4(
+        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(3, 1, 3, 1)),
+        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(3, 1, 3, 1)),
+        _MM_SHUFFLE(3, 1, 2, 0));
+    if (j < left)
+      _mm256_storeu_ps(base + j * n, _mm512_castps512_ps256(even));
+    if (8 + j < left)
+      _mm256_storeu_ps(base + (8 + j) * n, upper_half(even));
+    if (4 + j < left)
+      _mm256_storeu_ps(base + (4 + j) * n, _mm512_castps512_ps256(odd));
+    if (12 + j < left)
+      _mm256_storeu_ps(base + (12 + j) * n, upper_half(odd));
+  }
 }
 
 template <int R, int TT, int V, int P, int64_t KB>
@@ -133,13 +190,22 @@ gemm_broadcast_tiles(const LinearCall &call, const uint8_t *codes, int64_t t,
   __m512i acc[R * TT][V];
   gemm_broadcast_block<R, TT, V, P, KB>(codes, call.layout.k_blocks(),
                                         xv + m0 * call.layout.k_padded(), acc);
-  for (int r = 0; r < R * TT; ++r) {
-    const int64_t n = t * R + r;
-    if (n >= call.layout.n)
-      break;
-    for (int v = 0; v < V; ++v)
-      store_outputs(call, acc[r][v], n, m0 + 16 * v);
+  const int64_t n0 = t * R;
+  if constexpr (R * TT == 8) {
+    if (n0 + 8 <= call.layout.n) {
+      for (int v = 0; v < V; ++v) {
+        __m512 y[8];
+        for (int r = 0; r < 8; ++r)
+          y[r] = scale_outputs(call, acc[r][v], n0 + r, m0 + 16 * v);
+        store_8_rows(call, y, n0, m0 + 16 * v);
+      }
+      return;
+    }
   }
+  for (int r = 0; r < R * TT && n0 + r < call.layout.n; ++r)
+    for (int v = 0; v < V; ++v)
+      store_row(call, scale_outputs(call, acc[r][v], n0 + r, m0 + 16 * v),
+                n0 + r, m0 + 16 * v);
 }
 
 /* Token vectors V = 1 .. kBroadcastVectors, chosen at run time. */
