@@ -41,4 +41,7 @@ void mlir::tern::buildQuantizationPipeline(OpPassManager &pm,
     pm.addPass(createTernEliminateMultiplies(eliminate));
   }
   pm.addPass(createCanonicalizerPass());
+  // Layers reading one input (q, k and v; gate and up) share its
+  // quantization.
+  pm.addPass(createCSEPass());
 }

@@ -78,6 +78,7 @@ public:
     buildLowerToLoopsPipeline(pm);
     if (failed(pm.run(module)))
       return failure();
+    cpu::outlineParallelLoops(module, options);
     if (auto arena = module.lookupSymbol<func::FuncOp>(entryName)->getAttr(
             kArenaBytesAttr))
       module->setAttr(kArenaBytesAttr, arena);

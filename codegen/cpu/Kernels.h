@@ -51,6 +51,12 @@ LogicalResult lowerLinearKernels(ModuleOp module, const CpuVariant &variant,
 LogicalResult lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
                               const TargetOptions &options);
 
+/// Outlines each top-level loop nest with enough work and independent
+/// outer iterations into a function over an iteration range, called through
+/// a kernel that splits the range across the thread pool
+/// (codegen/cpu/ParallelLoops.cpp). Runs on loops after bufferization.
+void outlineParallelLoops(ModuleOp module, const TargetOptions &options);
+
 } // namespace mlir::tern::cpu
 
 #endif

@@ -1,4 +1,5 @@
 /* The KV cache of generated LLM programs (tern/llm.h). */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -15,6 +16,10 @@ tern_status tern_kv_cache_create(int32_t layers, int32_t context, int32_t width,
   if (layers <= 0 || context <= 0 || width <= 0)
     return tern_fail(TERN_ERROR_ARGUMENT, "invalid KV cache shape %d x %d x %d",
                      layers, context, width);
+  if (context > INT32_MAX - 15)
+    return tern_fail(TERN_ERROR_ARGUMENT, "KV cache of %d tokens overflows",
+                     context);
+  context = (context + 15) / 16 * 16; /* whole key panels */
   size_t elements = (size_t)layers * (size_t)context * (size_t)width;
   if (elements / (size_t)layers / (size_t)context != (size_t)width ||
       elements > SIZE_MAX / 2 / sizeof(float))

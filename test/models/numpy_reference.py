@@ -161,6 +161,11 @@ def run(model, feeds, quantize=None, products=None):
                 y = x[0] @ x[1]
         elif op == "Add":
             y = x[0] + x[1]
+        elif op == "Mul":
+            y = x[0] * x[1]
+        elif op == "ReduceMax":
+            axes = tuple(a["axes"]) if "axes" in a else None
+            y = np.max(x[0], axis=axes, keepdims=bool(a.get("keepdims", 1)))
         elif op == "Relu":
             y = np.maximum(x[0], 0)
         elif op == "Sigmoid":

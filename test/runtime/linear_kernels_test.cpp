@@ -7,8 +7,9 @@
 // scale granularities, and 1 and 2 threads. The reference multiplies the
 // unpacked trits directly, so it shares no code with the packed layouts.
 // Also the int8 LM head kernel of tern/llm/ops.h and the per-token
-// activation quantizer of tern/cpu/quantize.h, for each ISA here, and
-// attention's vector paths against its scalar one.
+// activation quantizer of tern/cpu/quantize.h, and attention (against a
+// double-precision reference, and each vector path bit for bit against the
+// scalar one) with its exp, for each ISA here.
 // Plain C++ without GoogleTest, so it cross-compiles with nothing but a
 // cross compiler.
 //
@@ -17,6 +18,7 @@
 #include "tern/cpu/quantize.h"
 #include "tern/llm/ops.h"
 
+#include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -249,18 +251,57 @@ void checkQuantize(const char *name, std::mt19937 &rng, tern_pool *pool) {
               failures == before ? "ok  " : "FAIL", name);
 }
 
-#if defined(__x86_64__)
-// tern.attention's kernel on this CPU's vector ISA against its scalar path,
-// bit for bit (both keep one summation order), for head sizes with and
-// without a specialized path and spans that are not multiples of four.
+// Attention's output from the cache as tern/llm.h documents its layout, in
+// double precision: the independent reference.
+std::vector<double> referenceAttention(const tern_kv_cache &cache,
+                                       const std::vector<float> &q,
+                                       const std::vector<int32_t> &positions,
+                                       int heads, int kvHeads, int headDim) {
+  const int64_t width = cache.width, group = heads / kvHeads;
+  std::vector<double> out(q.size());
+  for (size_t t = 0; t < positions.size(); ++t)
+    for (int h = 0; h < heads; ++h) {
+      const float *qh = q.data() + (int64_t(t) * heads + h) * headDim;
+      const int64_t kv = h / group * headDim, span = positions[t] + 1;
+      std::vector<double> w(static_cast<size_t>(span));
+      double top = -1e300, total = 0;
+      for (int64_t p = 0; p < span; ++p) {
+        double dot = 0;
+        for (int d = 0; d < headDim; ++d)
+          dot += double(qh[d]) *
+                 cache.keys[(p / 16 * 16) * width + (kv + d) * 16 + p % 16];
+        w[size_t(p)] = dot / std::sqrt(double(headDim));
+        top = std::max(top, w[size_t(p)]);
+      }
+      for (double &e : w)
+        total += e = std::exp(e - top);
+      for (int d = 0; d < headDim; ++d) {
+        double o = 0;
+        for (int64_t p = 0; p < span; ++p)
+          o += w[size_t(p)] / total * cache.values[p * width + kv + d];
+        out[(int64_t(t) * heads + h) * headDim + d] = o;
+      }
+    }
+  return out;
+}
+
+// tern.attention's kernel for ISA I against the double-precision reference
+// and, for vector ISAs, bit for bit against the scalar path (one summation
+// order on every ISA). Shapes cover groups of 1-5 heads, head sizes with
+// and without full vectors, spans from 1 across panel boundaries, and one
+// decoded token (whose groups are split across threads).
 template <Isa I>
 void checkAttention(const char *name, std::mt19937 &rng, tern_pool *pool) {
   tern_pool_set_current(pool);
   int before = failures;
-  for (auto [heads, kvHeads, headDim, tokens] : {std::tuple{4, 2, 64, 7},
-                                                 {2, 1, 128, 5},
-                                                 {3, 3, 16, 6},
-                                                 {2, 2, 48, 3}}) {
+  for (auto [heads, kvHeads, headDim, tokens, first] :
+       {std::tuple{4, 2, 64, 7, 30},
+        {2, 1, 128, 5, 30},
+        {3, 3, 16, 6, 30},
+        {2, 2, 48, 3, 30},
+        {5, 1, 32, 20, 0},
+        {20, 5, 128, 1, 33},
+        {8, 2, 20, 4, 12}}) {
     const int64_t width = kvHeads * headDim, context = 40;
     std::uniform_real_distribution<float> real(-2, 2);
     std::vector<float> q(size_t(tokens * heads * headDim)),
@@ -270,9 +311,10 @@ void checkAttention(const char *name, std::mt19937 &rng, tern_pool *pool) {
         e = real(rng);
     std::vector<int32_t> positions(static_cast<size_t>(tokens));
     for (int t = 0; t < tokens; ++t)
-      positions[size_t(t)] = 30 + t;
+      positions[size_t(t)] = first + t;
     std::vector<float> want(q.size()), got(q.size());
-    for (Isa isa : {Isa::Scalar, I}) {
+    std::vector<double> reference;
+    for (bool scalar : {true, false}) {
       tern_kv_cache *cache = nullptr;
       if (tern_kv_cache_create(1, int32_t(context), int32_t(width), &cache)) {
         ++failures;
@@ -280,32 +322,83 @@ void checkAttention(const char *name, std::mt19937 &rng, tern_pool *pool) {
       }
       // Earlier positions hold the same values for both runs.
       std::mt19937 fill(7);
-      for (int64_t i = 0; i < context * width; ++i) {
+      for (int64_t i = 0; i < cache->context * width; ++i) {
         cache->keys[i] = real(fill);
         cache->values[i] = real(fill);
       }
       tern_kv_cache_set_current(cache);
-      float *out = isa == Isa::Scalar ? want.data() : got.data();
-      if (isa == Isa::Scalar)
+      if (scalar) {
         tern::llm::attention<Isa::Scalar>(q.data(), k.data(), v.data(),
                                           positions.data(), tokens, 0, heads,
-                                          kvHeads, headDim, out);
-      else
+                                          kvHeads, headDim, want.data());
+      } else {
         tern::llm::attention<I>(q.data(), k.data(), v.data(), positions.data(),
-                                tokens, 0, heads, kvHeads, headDim, out);
+                                tokens, 0, heads, kvHeads, headDim, got.data());
+        reference =
+            referenceAttention(*cache, q, positions, heads, kvHeads, headDim);
+      }
       tern_kv_cache_set_current(nullptr);
       tern_kv_cache_destroy(cache);
     }
     for (size_t i = 0; i < want.size(); ++i) {
       ++checks;
       if (got[i] != want[i] && ++failures < 10)
-        std::printf("FAIL attention %s head_dim=%d: [%zu] = %g, want %g\n",
+        std::printf("FAIL attention %s head_dim=%d: [%zu] = %g, scalar %g\n",
                     name, headDim, i, double(got[i]), double(want[i]));
+      ++checks;
+      if (std::fabs(got[i] - reference[i]) > 1e-5 && ++failures < 10)
+        std::printf("FAIL attention %s head_dim=%d: [%zu] = %g, want %g\n",
+                    name, headDim, i, double(got[i]), reference[i]);
     }
   }
   std::printf("%s attention %s\n", failures == before ? "ok  " : "FAIL", name);
 }
+
+#if defined(__x86_64__)
+TERN_TARGET_AVX512 void expAvx512(const float *x, float *out, size_t n) {
+  for (size_t i = 0; i < n; i += 16)
+    _mm512_storeu_ps(out + i, tern::llm::exp_f32(_mm512_loadu_ps(x + i)));
+}
+
+TERN_TARGET_AVX2 void expAvx2(const float *x, float *out, size_t n) {
+  for (size_t i = 0; i < n; i += 8)
+    _mm256_storeu_ps(out + i, tern::llm::exp_f32(_mm256_loadu_ps(x + i)));
+}
 #endif
+
+// Softmax's exp: the vector forms bit-equal to the scalar one, and that
+// within 2 ulp of exp (and 0 below kExpMin).
+template <Isa I> void checkExp(const char *name, std::mt19937 &rng) {
+  int before = failures;
+  std::uniform_real_distribution<float> real(-90, 0);
+  std::vector<float> x(4096);
+  for (float &e : x)
+    e = real(rng);
+  const float specials[] = {0.0f,   -0.0f,   -1e-30f, -0.5f,    -86.99f,
+                            -87.0f, -87.01f, -1e30f,  -INFINITY};
+  std::copy(std::begin(specials), std::end(specials), x.begin());
+  std::vector<float> got(x.size());
+#if defined(__x86_64__)
+  if constexpr (I == Isa::Avx512)
+    expAvx512(x.data(), got.data(), x.size());
+  if constexpr (I == Isa::Avx2)
+    expAvx2(x.data(), got.data(), x.size());
+#endif
+  if constexpr (I == Isa::Scalar)
+    for (size_t i = 0; i < x.size(); ++i)
+      got[i] = tern::llm::exp_f32(x[i]);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float scalar = tern::llm::exp_f32(x[i]);
+    const double exact = x[i] < tern::llm::kExpMin ? 0 : std::exp(double(x[i]));
+    ++checks;
+    if ((got[i] != scalar ||
+         std::fabs(got[i] - exact) > 2 * std::ldexp(exact, -23)) &&
+        ++failures < 10)
+      std::printf("FAIL exp %s(%g) = %.9g, scalar %.9g, exp %.9g\n", name,
+                  double(x[i]), double(got[i]), double(scalar), exact);
+  }
+  std::printf("%s exp %s\n", failures == before ? "ok  " : "FAIL", name);
+}
 
 int main() {
   std::mt19937 rng(20261123);
@@ -340,16 +433,20 @@ int main() {
   }
   checkLmHead<Isa::Scalar>("scalar", rng, pools[1]);
   checkQuantize<Isa::Scalar>("scalar", rng, pools[1]);
+  checkAttention<Isa::Scalar>("scalar", rng, pools[1]);
+  checkExp<Isa::Scalar>("scalar", rng);
 #if defined(__x86_64__)
   if (!tern_missing_cpu_feature("avx2,fma")) {
     checkLmHead<Isa::Avx2>("avx2", rng, pools[1]);
     checkQuantize<Isa::Avx2>("avx2", rng, pools[1]);
     checkAttention<Isa::Avx2>("avx2", rng, pools[1]);
+    checkExp<Isa::Avx2>("avx2", rng);
   }
   if (!tern_missing_cpu_feature("avx512f,avx512bw,avx512vl,avx512vnni")) {
     checkLmHead<Isa::Avx512>("avx512", rng, pools[0]);
     checkQuantize<Isa::Avx512>("avx512", rng, pools[1]);
     checkAttention<Isa::Avx512>("avx512", rng, pools[1]);
+    checkExp<Isa::Avx512>("avx512", rng);
   }
 #endif
   tern_pool_destroy(pools[0]);

@@ -30,8 +30,11 @@ typedef struct tern_llm_desc {
   int32_t prefill_tokens;
 } tern_llm_desc;
 
-/* Keys and values of every layer: keys[(layer * context + pos) * width + i]
- * with width = kv_heads * head_dim; values alike. */
+/* Keys and values of every layer, width = kv_heads * head_dim floats per
+ * position; context is a multiple of 16 (creation rounds it up). Values are
+ * values[(layer * context + pos) * width + i]; keys are in panels of 16
+ * positions, keys[(layer * context + pos / 16 * 16) * width + i * 16 +
+ * pos % 16], so that vector lanes hold positions (tern/llm/attention.h). */
 typedef struct tern_kv_cache {
   int32_t layers, context, width;
   float *keys, *values;

@@ -44,6 +44,22 @@ save("batch", [helper.make_node("MatMul", ["x", "w3"], ["y"], name="matmul")],
      [numpy_helper.from_array(rng.standard_normal((300, 70)).astype(np.float32), "w3")])
 np.save(os.path.join(out, "x_batch.npy"), rng.standard_normal((20, 300)).astype(np.float32))
 
+# Element-wise work big enough for the thread pool (swish), a reduction
+# across rows (its outer loop must stay serial or be split by columns only)
+# and a small add below the pool's threshold.
+save("swish", [helper.make_node("Sigmoid", ["x"], ["s"], name="sigmoid"),
+               helper.make_node("Mul", ["x", "s"], ["y"], name="swish")],
+     [tensor("x", [64, 1024])], [tensor("y", [64, 1024])])
+np.save(os.path.join(out, "x_swish.npy"),
+        (4 * rng.standard_normal((64, 1024))).astype(np.float32))
+save("column_max", [helper.make_node("ReduceMax", ["x"], ["y"], name="max",
+                                     axes=[0], keepdims=0)],
+     [tensor("x", [512, 256])], [tensor("y", [256])])
+np.save(os.path.join(out, "x_column_max.npy"),
+        rng.standard_normal((512, 256)).astype(np.float32))
+save("small_add", [helper.make_node("Add", ["x", "x"], ["y"], name="add")],
+     [tensor("x", [16, 64])], [tensor("y", [16, 64])])
+
 # Truncated and non-ONNX files.
 data = good.SerializeToString()
 with open(os.path.join(out, "truncated.onnx"), "wb") as f:

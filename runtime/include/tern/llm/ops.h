@@ -1,7 +1,7 @@
 // The kernels of tern's transformer-decoder ops (dialect/TernLlmOps.td) on
-// the CPU: embedding rows, RMSNorm, rotary embedding, causal grouped-query
-// attention through the current KV cache (tern/llm.h), and the int8 LM
-// head. Header-only, so generated code inlines them with its static shapes.
+// the CPU: embedding rows, RMSNorm, rotary embedding, the int8 LM head, and
+// (attention.h) causal grouped-query attention through the KV cache.
+// Header-only, so generated code inlines them with its static shapes.
 #ifndef TERN_LLM_OPS_H
 #define TERN_LLM_OPS_H
 
@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "tern/cpu/linear.h" // Isa, and the x86 target attributes
+#include "tern/cpu/parallel.h"
 #include "tern/cpu/quantize.h"
 #include "tern/llm.h"
+#include "tern/llm/attention.h"
 #include "tern/pool.h"
 
 namespace tern::llm {
@@ -53,274 +55,51 @@ inline void embedding(const int16_t *table, int64_t dim, const int32_t *ids,
 
 // Sums of squares in double, as ggml_rms_norm does, so results track
 // llama.cpp's closely.
+// Tokens are split across the pool.
 inline void rms_norm(const float *x, const float *weight, int64_t tokens,
                      int64_t dim, float epsilon, float *out) {
-  for (int64_t t = 0; t < tokens; ++t) {
-    const float *row = x + t * dim;
-    double sum = 0;
-    for (int64_t i = 0; i < dim; ++i)
-      sum += double(row[i]) * row[i];
-    float scale = 1.0f / std::sqrt(float(sum / double(dim)) + epsilon);
-    for (int64_t i = 0; i < dim; ++i)
-      out[t * dim + i] = row[i] * scale * weight[i];
-  }
+  cpu::parallel_for(0, tokens, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const float *row = x + t * dim;
+      double sum = 0;
+      for (int64_t i = 0; i < dim; ++i)
+        sum += double(row[i]) * row[i];
+      float scale = 1.0f / std::sqrt(float(sum / double(dim)) + epsilon);
+      for (int64_t i = 0; i < dim; ++i)
+        out[t * dim + i] = row[i] * scale * weight[i];
+    }
+  });
 }
 
+// Tokens are split across the pool.
 inline void rope(const float *x, const int32_t *positions, int64_t tokens,
                  int64_t width, int64_t head_dim, float theta, bool neox,
                  float *out) {
-  int64_t half = head_dim / 2;
-  std::vector<float> cosines(static_cast<size_t>(half)),
-      sines(static_cast<size_t>(half));
-  for (int64_t t = 0; t < tokens; ++t) {
-    // The angles depend on the position and the pair, not the head.
-    for (int64_t i = 0; i < half; ++i) {
-      double angle = double(positions[t]) *
-                     std::pow(double(theta), -2.0 * double(i) / head_dim);
-      cosines[size_t(i)] = float(std::cos(angle));
-      sines[size_t(i)] = float(std::sin(angle));
-    }
-    for (int64_t h = 0; h < width / head_dim; ++h) {
-      const float *in = x + t * width + h * head_dim;
-      float *o = out + t * width + h * head_dim;
+  const int64_t half = head_dim / 2;
+  cpu::parallel_for(0, tokens, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> cosines(static_cast<size_t>(half)),
+        sines(static_cast<size_t>(half));
+    for (int64_t t = begin; t < end; ++t) {
+      // The angles depend on the position and the pair, not the head.
       for (int64_t i = 0; i < half; ++i) {
-        float c = cosines[size_t(i)], s = sines[size_t(i)];
-        int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
-        float x0 = in[a], x1 = in[b];
-        o[a] = x0 * c - x1 * s;
-        o[b] = x0 * s + x1 * c;
+        double angle = double(positions[t]) *
+                       std::pow(double(theta), -2.0 * double(i) / head_dim);
+        cosines[size_t(i)] = float(std::cos(angle));
+        sines[size_t(i)] = float(std::sin(angle));
+      }
+      for (int64_t h = 0; h < width / head_dim; ++h) {
+        const float *in = x + t * width + h * head_dim;
+        float *o = out + t * width + h * head_dim;
+        for (int64_t i = 0; i < half; ++i) {
+          float c = cosines[size_t(i)], s = sines[size_t(i)];
+          int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+          float x0 = in[a], x1 = in[b];
+          o[a] = x0 * c - x1 * s;
+          o[b] = x0 * s + x1 * c;
+        }
       }
     }
-  }
-}
-
-// Float dot products of attention in one summation order on every ISA:
-// 16 lanes, lane l accumulating elements l, l + 16, ... with fused
-// multiply-adds, then the lanes added in order. So a model's logits do not
-// depend on the variant it was compiled for.
-// Elements i.. of the dot product into their lanes, then the lanes' sum:
-// the part every ISA shares, so they cannot drift apart.
-inline float finish_dot_f32(float lanes[16], const float *a, const float *b,
-                            int64_t i, int64_t n) {
-  for (; i < n; ++i)
-    lanes[i % 16] = std::fma(a[i], b[i], lanes[i % 16]);
-  float sum = 0;
-  for (int l = 0; l < 16; ++l)
-    sum += lanes[l];
-  return sum;
-}
-
-inline float dot_f32_scalar(const float *a, const float *b, int64_t n) {
-  float lanes[16] = {};
-  return finish_dot_f32(lanes, a, b, 0, n);
-}
-
-#if defined(__x86_64__)
-TERN_TARGET_AVX512 inline float dot_f32_avx512(const float *a, const float *b,
-                                               int64_t n) {
-  __m512 acc = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, acc);
-  return finish_dot_f32(lanes, a, b, i, n);
-}
-
-TERN_TARGET_AVX2 inline float dot_f32_avx2(const float *a, const float *b,
-                                           int64_t n) {
-  __m256 low = _mm256_setzero_ps(), high = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    low = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), low);
-    high = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8),
-                           _mm256_loadu_ps(b + i + 8), high);
-  }
-  alignas(32) float lanes[16];
-  _mm256_store_ps(lanes, low);
-  _mm256_store_ps(lanes + 8, high);
-  return finish_dot_f32(lanes, a, b, i, n);
-}
-
-// out[i] = fma(w, v[i], out[i]): elementwise, so every ISA agrees.
-TERN_TARGET_AVX512 inline void axpy_f32_avx512(float w, const float *v,
-                                               float *out, int64_t n) {
-  int64_t i = 0;
-  __m512 wv = _mm512_set1_ps(w);
-  for (; i + 16 <= n; i += 16)
-    _mm512_storeu_ps(out + i, _mm512_fmadd_ps(wv, _mm512_loadu_ps(v + i),
-                                              _mm512_loadu_ps(out + i)));
-  for (; i < n; ++i)
-    out[i] = std::fma(w, v[i], out[i]);
-}
-
-TERN_TARGET_AVX2 inline void axpy_f32_avx2(float w, const float *v, float *out,
-                                           int64_t n) {
-  int64_t i = 0;
-  __m256 wv = _mm256_set1_ps(w);
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(out + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + i),
-                                              _mm256_loadu_ps(out + i)));
-  for (; i < n; ++i)
-    out[i] = std::fma(w, v[i], out[i]);
-}
-#endif
-
-template <cpu::Isa I>
-inline float dot_f32(const float *a, const float *b, int64_t n) {
-#if defined(__x86_64__)
-  if constexpr (I == cpu::Isa::Avx512)
-    return dot_f32_avx512(a, b, n);
-  if constexpr (I == cpu::Isa::Avx2)
-    return dot_f32_avx2(a, b, n);
-#endif
-  return dot_f32_scalar(a, b, n);
-}
-
-template <cpu::Isa I>
-inline void axpy_f32(float w, const float *v, float *out, int64_t n) {
-#if defined(__x86_64__)
-  if constexpr (I == cpu::Isa::Avx512)
-    return axpy_f32_avx512(w, v, out, n);
-  if constexpr (I == cpu::Isa::Avx2)
-    return axpy_f32_avx2(w, v, out, n);
-#endif
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = std::fma(w, v[i], out[i]);
-}
-
-#if defined(__x86_64__)
-// One query against `span` cached positions for head size D (a multiple of
-// 16), with the generic path's arithmetic: each dot's 16 lanes accumulate
-// in k order and are summed by finish_dot_f32, and the output accumulates
-// fma(weight, v, o) position by position. Dots run four keys at a time and
-// the output stays in registers, where the generic path is latency-bound.
-template <int D>
-TERN_TARGET_AVX512 inline void
-attend_avx512(const float *q, const float *keys, const float *values,
-              int64_t width, int64_t span, float scale,
-              std::vector<float> &scores, float *out) {
-  constexpr int kVectors = D / 16;
-  __m512 qv[kVectors];
-  for (int j = 0; j < kVectors; ++j)
-    qv[j] = _mm512_loadu_ps(q + 16 * j);
-  scores.resize(size_t(span));
-  float top = -INFINITY;
-  int64_t p = 0;
-  for (; p + 4 <= span; p += 4) {
-    __m512 acc[4];
-    for (int r = 0; r < 4; ++r)
-      acc[r] = _mm512_setzero_ps();
-    for (int j = 0; j < kVectors; ++j)
-      for (int r = 0; r < 4; ++r)
-        acc[r] = _mm512_fmadd_ps(
-            qv[j], _mm512_loadu_ps(keys + (p + r) * width + 16 * j), acc[r]);
-    alignas(64) float lanes[4][16];
-    for (int r = 0; r < 4; ++r)
-      _mm512_store_ps(lanes[r], acc[r]);
-    for (int r = 0; r < 4; ++r) {
-      float score = finish_dot_f32(lanes[r], q, keys, D, D) * scale;
-      scores[size_t(p + r)] = score;
-      top = std::fmax(top, score);
-    }
-  }
-  for (; p < span; ++p) {
-    float score = dot_f32_avx512(q, keys + p * width, D) * scale;
-    scores[size_t(p)] = score;
-    top = std::fmax(top, score);
-  }
-  double total = 0;
-  for (p = 0; p < span; ++p) {
-    scores[size_t(p)] = std::exp(scores[size_t(p)] - top);
-    total += scores[size_t(p)];
-  }
-  __m512 o[kVectors];
-  for (int j = 0; j < kVectors; ++j)
-    o[j] = _mm512_setzero_ps();
-  for (p = 0; p < span; ++p) {
-    const __m512 w = _mm512_set1_ps(float(scores[size_t(p)] / total));
-    for (int j = 0; j < kVectors; ++j)
-      o[j] = _mm512_fmadd_ps(w, _mm512_loadu_ps(values + p * width + 16 * j),
-                             o[j]);
-  }
-  for (int j = 0; j < kVectors; ++j)
-    _mm512_storeu_ps(out + 16 * j, o[j]);
-}
-#endif
-
-struct AttentionTask {
-  const float *q;
-  const int32_t *positions;
-  int64_t tokens, heads, group, head_dim;
-  const float *keys, *values; // this layer's cache
-  int64_t width;
-  float *out;
-};
-
-template <cpu::Isa I>
-inline void attention_heads(void *context, int thread, int threads) {
-  const AttentionTask &a = *static_cast<const AttentionTask *>(context);
-  int64_t jobs = a.tokens * a.heads;
-  std::vector<float> scores;
-  float scale = 1.0f / std::sqrt(float(a.head_dim));
-  for (int64_t job = thread; job < jobs; job += threads) {
-    int64_t t = job / a.heads, h = job % a.heads;
-    int64_t kv = (h / a.group) * a.head_dim, span = a.positions[t] + 1;
-    const float *q = a.q + t * a.heads * a.head_dim + h * a.head_dim;
-    float *o = a.out + t * a.heads * a.head_dim + h * a.head_dim;
-#if defined(__x86_64__)
-    if constexpr (I == cpu::Isa::Avx512) {
-      if (a.head_dim == 128) {
-        attend_avx512<128>(q, a.keys + kv, a.values + kv, a.width, span, scale,
-                           scores, o);
-        continue;
-      }
-      if (a.head_dim == 64) {
-        attend_avx512<64>(q, a.keys + kv, a.values + kv, a.width, span, scale,
-                          scores, o);
-        continue;
-      }
-    }
-#endif
-    scores.resize(size_t(span));
-    float top = -INFINITY;
-    for (int64_t p = 0; p < span; ++p) {
-      float dot = dot_f32<I>(q, a.keys + p * a.width + kv, a.head_dim);
-      scores[size_t(p)] = dot * scale;
-      top = std::fmax(top, scores[size_t(p)]);
-    }
-    double total = 0;
-    for (int64_t p = 0; p < span; ++p) {
-      scores[size_t(p)] = std::exp(scores[size_t(p)] - top);
-      total += scores[size_t(p)];
-    }
-    for (int64_t i = 0; i < a.head_dim; ++i)
-      o[i] = 0;
-    for (int64_t p = 0; p < span; ++p)
-      axpy_f32<I>(float(scores[size_t(p)] / total), a.values + p * a.width + kv,
-                  o, a.head_dim);
-  }
-}
-
-// Stores the tokens' keys and values at their positions, then attends each
-// query to the cached positions up to its own.
-template <cpu::Isa I>
-inline void attention(const float *q, const float *k, const float *v,
-                      const int32_t *positions, int64_t tokens, int64_t layer,
-                      int64_t heads, int64_t kv_heads, int64_t head_dim,
-                      float *out) {
-  tern_kv_cache *cache = tern_kv_cache_current();
-  int64_t width = kv_heads * head_dim;
-  float *keys = cache->keys + layer * cache->context * width;
-  float *values = cache->values + layer * cache->context * width;
-  for (int64_t t = 0; t < tokens; ++t)
-    for (int64_t i = 0; i < width; ++i) {
-      keys[positions[t] * width + i] = k[t * width + i];
-      values[positions[t] * width + i] = v[t * width + i];
-    }
-  AttentionTask task{q,        positions, tokens, heads, heads / kv_heads,
-                     head_dim, keys,      values, width, out};
-  tern_pool_run(tern_pool_current(), attention_heads<I>, &task);
+  });
 }
 
 struct LmHeadTask {
