@@ -45,9 +45,10 @@ LogicalResult lowerLinearKernels(ModuleOp module, const CpuVariant &variant,
                                  const TargetOptions &options);
 
 /// Replaces the transformer-decoder ops (tern.embedding, tern.rms_norm,
-/// tern.rope, tern.attention, tern.lm_head) by calls to the kernels of
-/// runtime/include/tern/llm/ops.h, the same way (codegen/cpu/LlmKernels.cpp);
-/// the LM head uses the variant's ISA.
+/// tern.rope, tern.attention, tern.lm_head, per-token
+/// tern.quantize_activations, and the gated FFN's SiLU) by calls to the
+/// kernels of runtime/include/tern/llm/ops.h, the same way
+/// (codegen/cpu/LlmKernels.cpp), with the variant's ISA.
 LogicalResult lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
                               const TargetOptions &options);
 

@@ -13,8 +13,11 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstdio>
@@ -58,11 +61,17 @@ public:
   /// there are several), with `header` included for it.
   LogicalResult lower(Operation *op, StringRef kind, const std::string &call,
                       StringRef header = "tern/llm/ops.h") {
+    return lower(op, op->getOperands(), kind, call, header);
+  }
+
+  /// The same with `inputs` as the operands (a linalg.generic's ins).
+  LogicalResult lower(Operation *op, ValueRange inputs, StringRef kind,
+                      const std::string &call, StringRef header) {
     OpBuilder b(op);
     Location loc = op->getLoc();
     SmallVector<Value> args;
     SmallVector<std::string> params;
-    for (auto [i, value] : llvm::enumerate(op->getOperands())) {
+    for (auto [i, value] : llvm::enumerate(inputs)) {
       Value operand = value;
       auto type = cast<RankedTensorType>(operand.getType());
       // f16 travels as its bits: not every C++ compiler has _Float16.
@@ -118,6 +127,47 @@ private:
 int64_t dim(Value value, unsigned i) {
   return cast<RankedTensorType>(value.getType()).getDimSize(i);
 }
+
+/// The other operand of a binary op when one is `value`, else null.
+Value otherOperand(Operation *op, Value value) {
+  if (!op || op->getNumOperands() != 2)
+    return nullptr;
+  if (op->getOperand(0) == value)
+    return op->getOperand(1);
+  return op->getOperand(1) == value ? op->getOperand(0) : nullptr;
+}
+
+/// Whether `generic` is the importer's gated SiLU (LlmImporter's `gated`),
+/// gate / (1 + exp(-gate)) * up, over two same-shaped static f32 tensors:
+/// the vector kernel computes exactly those operations.
+bool isSiluGate(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  auto type = dyn_cast<RankedTensorType>(generic.getResult(0).getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isF32() ||
+      llvm::any_of(generic.getDpsInputs(),
+                   [&](Value v) { return v.getType() != type; }))
+    return false;
+  Block &body = generic.getRegion().front();
+  Value gate = body.getArgument(0), up = body.getArgument(1);
+  auto mul = body.getTerminator()->getOperand(0).getDefiningOp<arith::MulFOp>();
+  Value silu = mul ? otherOperand(mul, up) : nullptr;
+  auto div = silu ? silu.getDefiningOp<arith::DivFOp>() : nullptr;
+  if (!div || div.getLhs() != gate)
+    return false;
+  auto add = div.getRhs().getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value e = matchPattern(add.getLhs(), m_OneFloat())   ? add.getRhs()
+            : matchPattern(add.getRhs(), m_OneFloat()) ? add.getLhs()
+                                                       : nullptr;
+  auto exp = e ? e.getDefiningOp<math::ExpOp>() : nullptr;
+  auto neg = exp ? exp.getOperand().getDefiningOp<arith::NegFOp>() : nullptr;
+  return neg && neg.getOperand() == gate;
+}
 } // namespace
 
 LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
@@ -127,6 +177,11 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
   module.walk([&](Operation *op) {
     if (isa<EmbeddingOp, RmsNormOp, RopeOp, AttentionOp, LmHeadOp>(op))
       ops.push_back(op);
+    // The gated FFN's SiLU: libm's exp, one element at a time, costs
+    // prefill more than attention does.
+    if (auto generic = dyn_cast<linalg::GenericOp>(op))
+      if (isSiluGate(generic))
+        ops.push_back(op);
     // Per-token activation quantization of a matrix: a vector kernel,
     // where the reference loops' libm rounding calls cost as much as a
     // ternary GEMM's decode.
@@ -173,6 +228,15 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
                         "a0, a1, a2, {0}, {1}, {2}, out)",
                         dim(h.getInput(), 0), dim(h.getInput(), 1),
                         dim(h.getTable(), 0), isaName));
+    } else if (auto g = dyn_cast<linalg::GenericOp>(op)) {
+      lowered = lowering.lower(
+          op, g.getDpsInputs(), "silu_gate",
+          llvm::formatv(
+              "tern::llm::silu_gate<tern::cpu::Isa::{1}>(a0, a1, "
+              "{0}, out)",
+              cast<RankedTensorType>(g.getResult(0).getType()).getNumElements(),
+              isaName),
+          "tern/llm/ops.h");
     } else if (auto q = dyn_cast<QuantizeActivationsOp>(op)) {
       lowered = lowering.lower(
           op, "quantize_activations",

@@ -354,6 +354,39 @@ void checkAttention(const char *name, std::mt19937 &rng, tern_pool *pool) {
   std::printf("%s attention %s\n", failures == before ? "ok  " : "FAIL", name);
 }
 
+// The gated FFN's SiLU for ISA I (split across the pool): bit for bit the
+// scalar path, and within 4 ulp-ish of the double-precision formula.
+template <Isa I>
+void checkSiluGate(const char *name, std::mt19937 &rng, tern_pool *pool) {
+  tern_pool_set_current(pool);
+  int before = failures;
+  std::uniform_real_distribution<float> real(-30, 30);
+  for (int64_t n : {int64_t(1), int64_t(37), int64_t(1) << 16}) {
+    std::vector<float> gate(static_cast<size_t>(n)), up(gate.size()),
+        got(gate.size());
+    for (size_t i = 0; i < gate.size(); ++i) {
+      gate[i] = real(rng);
+      up[i] = real(rng) / 8;
+    }
+    gate[0] = -100.0f; // exp underflows to 0 on the way: -0 * up
+    tern::llm::silu_gate<I>(gate.data(), up.data(), n, got.data());
+    for (size_t i = 0; i < gate.size(); ++i) {
+      const float scalar = tern::llm::silu_gate_scalar(gate[i], up[i]);
+      const double g = gate[i], exact = g / (1 + std::exp(-g)) * double(up[i]);
+      ++checks;
+      if ((got[i] != scalar || std::fabs(got[i] - exact) >
+                                   1e-6 * (std::fabs(exact) + 1e-30) + 1e-30) &&
+          ++failures < 10)
+        std::printf("FAIL silu_gate %s(%g, %g) = %.9g, scalar %.9g, want "
+                    "%.9g\n",
+                    name, double(gate[i]), double(up[i]), double(got[i]),
+                    double(scalar), exact);
+    }
+  }
+  tern_pool_set_current(nullptr);
+  std::printf("%s silu_gate %s\n", failures == before ? "ok  " : "FAIL", name);
+}
+
 #if defined(__x86_64__)
 TERN_TARGET_AVX512 void expAvx512(const float *x, float *out, size_t n) {
   for (size_t i = 0; i < n; i += 16)
@@ -367,15 +400,16 @@ TERN_TARGET_AVX2 void expAvx2(const float *x, float *out, size_t n) {
 #endif
 
 // Softmax's exp: the vector forms bit-equal to the scalar one, and that
-// within 2 ulp of exp (and 0 below kExpMin).
+// within 2 ulp of exp (0 below kExpMin, +inf above kExpMax).
 template <Isa I> void checkExp(const char *name, std::mt19937 &rng) {
   int before = failures;
-  std::uniform_real_distribution<float> real(-90, 0);
+  std::uniform_real_distribution<float> real(-90, 90);
   std::vector<float> x(4096);
   for (float &e : x)
     e = real(rng);
-  const float specials[] = {0.0f,   -0.0f,   -1e-30f, -0.5f,    -86.99f,
-                            -87.0f, -87.01f, -1e30f,  -INFINITY};
+  const float specials[] = {0.0f,   -0.0f,   -1e-30f, -0.5f,     -86.99f,
+                            -87.0f, -87.01f, -1e30f,  -INFINITY, 88.0f,
+                            88.37f, 88.38f,  1e30f,   INFINITY};
   std::copy(std::begin(specials), std::end(specials), x.begin());
   std::vector<float> got(x.size());
 #if defined(__x86_64__)
@@ -389,7 +423,9 @@ template <Isa I> void checkExp(const char *name, std::mt19937 &rng) {
       got[i] = tern::llm::exp_f32(x[i]);
   for (size_t i = 0; i < x.size(); ++i) {
     const float scalar = tern::llm::exp_f32(x[i]);
-    const double exact = x[i] < tern::llm::kExpMin ? 0 : std::exp(double(x[i]));
+    const double exact = x[i] < tern::llm::kExpMin   ? 0
+                         : x[i] > tern::llm::kExpMax ? INFINITY
+                                                     : std::exp(double(x[i]));
     ++checks;
     if ((got[i] != scalar ||
          std::fabs(got[i] - exact) > 2 * std::ldexp(exact, -23)) &&
@@ -435,18 +471,21 @@ int main() {
   checkQuantize<Isa::Scalar>("scalar", rng, pools[1]);
   checkAttention<Isa::Scalar>("scalar", rng, pools[1]);
   checkExp<Isa::Scalar>("scalar", rng);
+  checkSiluGate<Isa::Scalar>("scalar", rng, pools[1]);
 #if defined(__x86_64__)
   if (!tern_missing_cpu_feature("avx2,fma")) {
     checkLmHead<Isa::Avx2>("avx2", rng, pools[1]);
     checkQuantize<Isa::Avx2>("avx2", rng, pools[1]);
     checkAttention<Isa::Avx2>("avx2", rng, pools[1]);
     checkExp<Isa::Avx2>("avx2", rng);
+    checkSiluGate<Isa::Avx2>("avx2", rng, pools[1]);
   }
   if (!tern_missing_cpu_feature("avx512f,avx512bw,avx512vl,avx512vnni")) {
     checkLmHead<Isa::Avx512>("avx512", rng, pools[0]);
     checkQuantize<Isa::Avx512>("avx512", rng, pools[1]);
     checkAttention<Isa::Avx512>("avx512", rng, pools[1]);
     checkExp<Isa::Avx512>("avx512", rng);
+    checkSiluGate<Isa::Avx512>("avx512", rng, pools[1]);
   }
 #endif
   tern_pool_destroy(pools[0]);

@@ -237,19 +237,38 @@ void gemm_broadcast_task(void *opaque, int thread, int threads) {
   const int64_t end = L.tiles() * (thread + 1) / threads;
   Scratch<uint8_t> codes{size_t(kGemmTilesPerChunk * kblocks * R * P * 64)};
   const int64_t tile_codes = kblocks * R * P * 64;
+  const int64_t blocks =
+      (call.m + kBroadcastBlockTokens - 1) / kBroadcastBlockTokens;
   for (int64_t t0 = begin; t0 < end; t0 += kGemmTilesPerChunk) {
     const int64_t tiles = std::min(end - t0, kGemmTilesPerChunk);
     decode_tiles(call, t0, tiles, codes.data);
+    // The next chunk's packed weights are fetched into L2 a slice per
+    // sweep, so that its decode does not wait on DRAM.
+    const int64_t next_tiles = std::min(end - t0 - tiles, kGemmTilesPerChunk);
+    const char *next =
+        reinterpret_cast<const char *>(call.w + (t0 + tiles) * L.tile_bytes());
+    const int64_t next_lines = next_tiles * L.tile_bytes() / 64;
+    const int64_t sweeps = blocks * ((tiles + TT - 1) / TT);
+    const int64_t lines_per_sweep = (next_lines + sweeps - 1) / sweeps;
+    int64_t line = 0;
+    auto prefetch_slice = [&] {
+      for (int64_t i = 0; i < lines_per_sweep && line < next_lines; ++i)
+        _mm_prefetch(next + 64 * line++, _MM_HINT_T1);
+    };
     for (int64_t m0 = 0; m0 < call.m; m0 += kBroadcastBlockTokens) {
       const int vectors =
           int(std::min<int64_t>(kBroadcastVectors, (call.m - m0 + 15) / 16));
       int64_t t = 0;
-      for (; t + TT <= tiles; t += TT)
+      for (; t + TT <= tiles; t += TT) {
+        prefetch_slice();
         gemm_broadcast_vectors<R, TT, P, KB>(
             vectors, call, codes.data + t * tile_codes, t0 + t, b.xv, m0);
-      for (; t < tiles; ++t)
+      }
+      for (; t < tiles; ++t) {
+        prefetch_slice();
         gemm_broadcast_vectors<R, 1, P, KB>(
             vectors, call, codes.data + t * tile_codes, t0 + t, b.xv, m0);
+      }
     }
   }
 }

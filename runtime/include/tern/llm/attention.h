@@ -35,8 +35,9 @@ constexpr int kKeyPanel = 16; // positions per key panel
 // ---- exp for softmax: Cephes' expf (range reduction by ln 2 in two parts,
 // a degree-6 polynomial, then the exponent set directly), with explicit
 // fused multiply-adds so each ISA's version rounds alike. Inputs below
-// kExpMin give 0; results are within 2 ulp of exp.
-constexpr float kExpMin = -87.0f;
+// kExpMin give 0 and above kExpMax +inf (where 2^n leaves the exponent
+// range; exp itself overflows from 88.72); results are within 2 ulp of exp.
+constexpr float kExpMin = -87.0f, kExpMax = 88.3762626647949f;
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
 constexpr float kExpPoly[6] = {1.9875691500e-4f, 1.3981999507e-3f,
@@ -48,6 +49,8 @@ inline float exp_f32(float x) {
     return x;
   if (x < kExpMin)
     return 0.0f;
+  if (x > kExpMax)
+    return std::numeric_limits<float>::infinity();
   const float n = std::nearbyint(x * kLog2e); // ties to even, as vectors do
   float r = std::fma(n, -kLn2Hi, x);
   r = std::fma(n, -kLn2Lo, r);
@@ -77,8 +80,12 @@ TERN_TARGET_AVX512 inline __m512 exp_f32(__m512 x) {
                                  _mm512_set1_ps(1.0f));
   const __m512i bits = _mm512_slli_epi32(
       _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-  // NaN lanes stay NaN through y; tiny lanes become 0.
-  return _mm512_maskz_mul_ps(~tiny, y, _mm512_castsi512_ps(bits));
+  // NaN lanes stay NaN through y; tiny lanes become 0, huge ones +inf.
+  const __mmask16 huge =
+      _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpMax), _CMP_GT_OQ);
+  return _mm512_mask_blend_ps(
+      huge, _mm512_maskz_mul_ps(~tiny, y, _mm512_castsi512_ps(bits)),
+      _mm512_set1_ps(std::numeric_limits<float>::infinity()));
 }
 
 TERN_TARGET_AVX2 inline __m256 exp_f32(__m256 x) {
@@ -95,7 +102,10 @@ TERN_TARGET_AVX2 inline __m256 exp_f32(__m256 x) {
                                  _mm256_set1_ps(1.0f));
   const __m256i bits = _mm256_slli_epi32(
       _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_andnot_ps(tiny, _mm256_mul_ps(y, _mm256_castsi256_ps(bits)));
+  const __m256 huge = _mm256_cmp_ps(x, _mm256_set1_ps(kExpMax), _CMP_GT_OQ);
+  return _mm256_blendv_ps(
+      _mm256_andnot_ps(tiny, _mm256_mul_ps(y, _mm256_castsi256_ps(bits))),
+      _mm256_set1_ps(std::numeric_limits<float>::infinity()), huge);
 }
 #endif
 
