@@ -163,15 +163,16 @@ TERN_TARGET_AVX512 inline void store_8_rows(const LinearCall &call,
   const int64_t left = call.m - m, n = call.layout.n;
   float *base = call.y + m * n + n0;
   for (int j = 0; j < 4; ++j) {
-    // Tokens j and 8 + j, then 4 + j and 12 + j.
-    const __m512 even = _mm512_shuffle_f32x4(
-        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(2, 0, 2, 0)),
-        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(2, 0, 2, 0)),
-        _MM_SHUFFLE(3, 1, 2, 0));
-    const __m512 odd = _mm512_shuffle_f32x4(
-        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(3, 1, 3, 1)),
-        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(3, 1, 3, 1)),
-        _MM_SHUFFLE(3, 1, 2, 0));
+    // Lanes 0 and 2 of a[j] and b[j] (tokens j and 8 + j), then lanes 1
+    // and 3 (tokens 4 + j and 12 + j), each token's two halves adjacent.
+    const __m512 lanes02 =
+        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(2, 0, 2, 0));
+    const __m512 lanes13 =
+        _mm512_shuffle_f32x4(a[j], b[j], _MM_SHUFFLE(3, 1, 3, 1));
+    const __m512 even =
+        _mm512_shuffle_f32x4(lanes02, lanes02, _MM_SHUFFLE(3, 1, 2, 0));
+    const __m512 odd =
+        _mm512_shuffle_f32x4(lanes13, lanes13, _MM_SHUFFLE(3, 1, 2, 0));
     if (j < left)
       _mm256_storeu_ps(base + j * n, _mm512_castps512_ps256(even));
     if (8 + j < left)

@@ -1,6 +1,7 @@
 // The kernels of tern's transformer-decoder ops (dialect/TernLlmOps.td) on
-// the CPU: embedding rows, RMSNorm, rotary embedding, the int8 LM head, and
-// (attention.h) causal grouped-query attention through the KV cache.
+// the CPU: embedding rows, RMSNorm, rotary embedding, the gated FFN's SiLU,
+// the int8 LM head, and (attention.h) causal grouped-query attention
+// through the KV cache.
 // Header-only, so generated code inlines them with its static shapes.
 #ifndef TERN_LLM_OPS_H
 #define TERN_LLM_OPS_H
@@ -54,8 +55,7 @@ inline void embedding(const int16_t *table, int64_t dim, const int32_t *ids,
 }
 
 // Sums of squares in double, as ggml_rms_norm does, so results track
-// llama.cpp's closely.
-// Tokens are split across the pool.
+// llama.cpp's closely. Tokens are split across the pool.
 inline void rms_norm(const float *x, const float *weight, int64_t tokens,
                      int64_t dim, float epsilon, float *out) {
   cpu::parallel_for(0, tokens, 1, [&](int64_t begin, int64_t end) {
