@@ -41,8 +41,9 @@ std::optional<int64_t> tripCount(scf::ForOp loop) {
   return *upper > *lower ? (*upper - *lower + *step - 1) / *step : 0;
 }
 
-/// Elements a loop nest computes, weighted by its math calls; nullopt if a
-/// nested bound is not constant.
+/// Elements a loop nest computes (counting, per iteration, its largest
+/// inner nest), weighted by its math calls; nullopt if a nested bound is
+/// not constant.
 std::optional<int64_t> workOf(scf::ForOp loop) {
   std::optional<int64_t> trips = tripCount(loop);
   if (!trips)

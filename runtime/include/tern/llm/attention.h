@@ -155,10 +155,12 @@ inline void softmax_scalar(float *s, int64_t span) {
     s[p] /= total;
 }
 
+// Outputs [d0, head_dim); the vector paths finish their tails here.
 inline void weighted_values_scalar(const AttentionView &v, const float *w,
-                                   int64_t h, int64_t span, float *out) {
+                                   int64_t h, int64_t span, float *out,
+                                   int64_t d0 = 0) {
   const int64_t D = v.head_dim;
-  for (int64_t d = 0; d < D; ++d) {
+  for (int64_t d = d0; d < D; ++d) {
     float o = 0;
     for (int64_t p = 0; p < span; ++p)
       o = std::fma(w[p], v.values[p * v.width + h * D + d], o);
@@ -265,8 +267,26 @@ TERN_TARGET_AVX512 inline void softmax_avx512(float *s, int64_t span) {
         _mm512_div_ps(_mm512_loadu_ps(s + b * kKeyPanel), divisor));
 }
 
-// out = sum_p w[p] v_p for head sizes that are a multiple of 16, up to 128
-// outputs (8 chains) per sweep over the positions.
+// J vectors of outputs from `values` (this head's element d0 at position
+// 0): J chains, one sweep over the positions.
+template <int J>
+TERN_TARGET_AVX512 inline void
+weighted_vectors_avx512(const float *w, const float *values, int64_t width,
+                        int64_t span, float *out) {
+  __m512 o[J];
+  for (int j = 0; j < J; ++j)
+    o[j] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < span; ++p) {
+    const __m512 wp = _mm512_set1_ps(w[p]);
+    for (int j = 0; j < J; ++j)
+      o[j] = _mm512_fmadd_ps(wp, _mm512_loadu_ps(values + p * width + 16 * j),
+                             o[j]);
+  }
+  for (int j = 0; j < J; ++j)
+    _mm512_storeu_ps(out + 16 * j, o[j]);
+}
+
+// out = sum_p w[p] v_p: 128 outputs (8 chains) per sweep where there are.
 TERN_TARGET_AVX512 inline void weighted_values_avx512(const AttentionView &v,
                                                       const float *w, int64_t h,
                                                       int64_t span,
@@ -274,45 +294,13 @@ TERN_TARGET_AVX512 inline void weighted_values_avx512(const AttentionView &v,
   const int64_t D = v.head_dim;
   const float *values = v.values + h * D;
   int64_t d0 = 0;
-  for (; d0 + 128 <= D; d0 += 128) {
-    __m512 o[8];
-    for (int j = 0; j < 8; ++j)
-      o[j] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < span; ++p) {
-      const __m512 wp = _mm512_set1_ps(w[p]);
-      for (int j = 0; j < 8; ++j)
-        o[j] = _mm512_fmadd_ps(
-            wp, _mm512_loadu_ps(values + p * v.width + d0 + 16 * j), o[j]);
-    }
-    for (int j = 0; j < 8; ++j)
-      _mm512_storeu_ps(out + d0 + 16 * j, o[j]);
-  }
-  for (; d0 + 64 <= D; d0 += 64) {
-    __m512 o[4];
-    for (int j = 0; j < 4; ++j)
-      o[j] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < span; ++p) {
-      const __m512 wp = _mm512_set1_ps(w[p]);
-      for (int j = 0; j < 4; ++j)
-        o[j] = _mm512_fmadd_ps(
-            wp, _mm512_loadu_ps(values + p * v.width + d0 + 16 * j), o[j]);
-    }
-    for (int j = 0; j < 4; ++j)
-      _mm512_storeu_ps(out + d0 + 16 * j, o[j]);
-  }
-  for (; d0 + 16 <= D; d0 += 16) {
-    __m512 o = _mm512_setzero_ps();
-    for (int64_t p = 0; p < span; ++p)
-      o = _mm512_fmadd_ps(_mm512_set1_ps(w[p]),
-                          _mm512_loadu_ps(values + p * v.width + d0), o);
-    _mm512_storeu_ps(out + d0, o);
-  }
-  for (; d0 < D; ++d0) {
-    float o = 0;
-    for (int64_t p = 0; p < span; ++p)
-      o = std::fma(w[p], values[p * v.width + d0], o);
-    out[d0] = o;
-  }
+  for (; d0 + 128 <= D; d0 += 128)
+    weighted_vectors_avx512<8>(w, values + d0, v.width, span, out + d0);
+  for (; d0 + 64 <= D; d0 += 64)
+    weighted_vectors_avx512<4>(w, values + d0, v.width, span, out + d0);
+  for (; d0 + 16 <= D; d0 += 16)
+    weighted_vectors_avx512<1>(w, values + d0, v.width, span, out + d0);
+  weighted_values_scalar(v, w, h, span, out, d0);
 }
 
 // AVX2: a panel's 16 lanes are two vectors.
@@ -411,39 +399,35 @@ TERN_TARGET_AVX2 inline void softmax_avx2(float *s, int64_t span) {
     _mm256_storeu_ps(s + i, _mm256_div_ps(_mm256_loadu_ps(s + i), divisor));
 }
 
-// Up to 64 outputs (8 chains) per sweep over the positions.
+template <int J>
+TERN_TARGET_AVX2 inline void
+weighted_vectors_avx2(const float *w, const float *values, int64_t width,
+                      int64_t span, float *out) {
+  __m256 o[J];
+  for (int j = 0; j < J; ++j)
+    o[j] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < span; ++p) {
+    const __m256 wp = _mm256_set1_ps(w[p]);
+    for (int j = 0; j < J; ++j)
+      o[j] = _mm256_fmadd_ps(wp, _mm256_loadu_ps(values + p * width + 8 * j),
+                             o[j]);
+  }
+  for (int j = 0; j < J; ++j)
+    _mm256_storeu_ps(out + 8 * j, o[j]);
+}
+
+// 64 outputs (8 chains) per sweep where there are.
 TERN_TARGET_AVX2 inline void weighted_values_avx2(const AttentionView &v,
                                                   const float *w, int64_t h,
                                                   int64_t span, float *out) {
   const int64_t D = v.head_dim;
   const float *values = v.values + h * D;
   int64_t d0 = 0;
-  for (; d0 + 64 <= D; d0 += 64) {
-    __m256 o[8];
-    for (int j = 0; j < 8; ++j)
-      o[j] = _mm256_setzero_ps();
-    for (int64_t p = 0; p < span; ++p) {
-      const __m256 wp = _mm256_set1_ps(w[p]);
-      for (int j = 0; j < 8; ++j)
-        o[j] = _mm256_fmadd_ps(
-            wp, _mm256_loadu_ps(values + p * v.width + d0 + 8 * j), o[j]);
-    }
-    for (int j = 0; j < 8; ++j)
-      _mm256_storeu_ps(out + d0 + 8 * j, o[j]);
-  }
-  for (; d0 + 8 <= D; d0 += 8) {
-    __m256 o = _mm256_setzero_ps();
-    for (int64_t p = 0; p < span; ++p)
-      o = _mm256_fmadd_ps(_mm256_set1_ps(w[p]),
-                          _mm256_loadu_ps(values + p * v.width + d0), o);
-    _mm256_storeu_ps(out + d0, o);
-  }
-  for (; d0 < D; ++d0) {
-    float o = 0;
-    for (int64_t p = 0; p < span; ++p)
-      o = std::fma(w[p], values[p * v.width + d0], o);
-    out[d0] = o;
-  }
+  for (; d0 + 64 <= D; d0 += 64)
+    weighted_vectors_avx2<8>(w, values + d0, v.width, span, out + d0);
+  for (; d0 + 8 <= D; d0 += 8)
+    weighted_vectors_avx2<1>(w, values + d0, v.width, span, out + d0);
+  weighted_values_scalar(v, w, h, span, out, d0);
 }
 #endif
 
