@@ -70,7 +70,9 @@ std::string mlir::tern::modelDescriptorSource(const ModelSignature &sig,
      << "    " << sig.arenaBytes << "ull, " << sig.weightsBytes << "ull, "
      << llvm::format_hex(sig.weightsChecksum, 18) << "ull,\n"
      << "    " << p << "_run,\n"
-     << "    " << quoted(sig.cpuFeatures) << ",\n};\n\n"
+     << "    " << quoted(sig.cpuFeatures) << ",\n"
+     << "    " << (sig.device.empty() ? "nullptr" : "&" + sig.device)
+     << ",\n};\n\n"
      << "extern \"C\" const tern_model_desc *" << p << "_model(void) {\n"
      << "  return &" << p << "_desc;\n}\n";
   return text;

@@ -28,6 +28,8 @@ struct ModelSignature {
   uint64_t arenaBytes = 0, weightsBytes = 0, weightsChecksum = 0;
   /// CPU features the kernels were compiled for (tern_model_desc).
   std::string cpuFeatures;
+  /// The tern_device the entry runs on (a C++ name); empty for the CPU.
+  std::string device;
   std::string entryName; // the kernel function
 };
 

@@ -13,10 +13,42 @@ struct tern_session {
   /* A sibling (tern_session_open_sibling) borrows the weights and the
    * threads of `base` and owns neither. */
   tern_session *base;
+  /* A device model (model->device) keeps its weights (the base session's
+   * copy), arena and one staging buffer per input and output there;
+   * `buffers` then holds the staging buffers. */
+  void *device_weights;
 };
 
 /* Arena views are 64-byte aligned relative to the arena's start. */
 enum { ARENA_ALIGNMENT = 64 };
+
+static tern_status device_failure(const tern_model_desc *model,
+                                  const char *message) {
+  return tern_fail(TERN_ERROR_DEVICE, "model %s on %s: %s", model->name,
+                   model->device->name, message);
+}
+
+static size_t tensor_bytes(const tern_tensor_info *info) {
+  return tern_tensor_info_elements(info) * tern_dtype_size(info->dtype);
+}
+
+/* A device model's arena and staging buffers, on the device. */
+static tern_status open_on_device(const tern_model_desc *model,
+                                  tern_session *session) {
+  const tern_device *device = model->device;
+  const char *error = NULL;
+  if (model->arena_bytes)
+    error = device->alloc((size_t)model->arena_bytes, (void **)&session->arena);
+  int32_t count = model->num_inputs + model->num_outputs;
+  for (int32_t i = 0; i < count && !error; ++i) {
+    const tern_tensor_info *info = i < model->num_inputs
+                                       ? &model->inputs[i]
+                                       : &model->outputs[i - model->num_inputs];
+    size_t bytes = tensor_bytes(info);
+    error = device->alloc(bytes ? bytes : 1, &session->buffers[i]);
+  }
+  return error ? device_failure(model, error) : TERN_OK;
+}
 
 /* The session's arena, buffer table and CPU check; weights and threads
  * are the caller's. */
@@ -24,12 +56,16 @@ static tern_status open_common(const tern_model_desc *model,
                                tern_session *session) {
   size_t count = (size_t)(model->num_inputs + model->num_outputs);
   session->buffers = (void **)calloc(count ? count : 1, sizeof(void *));
+  if (!session->buffers)
+    return tern_fail(TERN_ERROR_MEMORY, "out of memory");
+  if (model->device)
+    return open_on_device(model, session);
   if (model->arena_bytes) {
     size_t bytes = (size_t)((model->arena_bytes + ARENA_ALIGNMENT - 1) /
                             ARENA_ALIGNMENT * ARENA_ALIGNMENT);
     session->arena = (uint8_t *)aligned_alloc(ARENA_ALIGNMENT, bytes);
   }
-  if (!session->buffers || (model->arena_bytes && !session->arena))
+  if (model->arena_bytes && !session->arena)
     return tern_fail(TERN_ERROR_MEMORY,
                      "cannot allocate the %llu-byte arena of model %s",
                      (unsigned long long)model->arena_bytes, model->name);
@@ -61,6 +97,16 @@ tern_status tern_session_open(const tern_model_desc *model,
     return status;
   }
   status = open_common(model, session);
+  if (status == TERN_OK && model->device && model->weights_bytes) {
+    const char *error = model->device->alloc((size_t)model->weights_bytes,
+                                             &session->device_weights);
+    if (!error)
+      error = model->device->upload(session->device_weights,
+                                    tern_weights_payload(session->weights),
+                                    (size_t)model->weights_bytes);
+    if (error)
+      status = device_failure(model, error);
+  }
   if (status != TERN_OK) {
     tern_session_close(session);
     return status;
@@ -82,7 +128,8 @@ tern_status tern_session_open_sibling(const tern_model_desc *model,
   while (base->base)
     base = base->base;
   if (model->weights_bytes != base->model->weights_bytes ||
-      model->weights_checksum != base->model->weights_checksum)
+      model->weights_checksum != base->model->weights_checksum ||
+      model->device != base->model->device)
     return tern_fail(TERN_ERROR_ARGUMENT,
                      "model %s was not compiled from the same weights as "
                      "model %s",
@@ -93,6 +140,7 @@ tern_status tern_session_open_sibling(const tern_model_desc *model,
   session->model = model;
   session->base = base;
   session->weights = base->weights;
+  session->device_weights = base->device_weights;
   tern_status status = open_common(model, session);
   if (status != TERN_OK) {
     tern_session_close(session);
@@ -102,9 +150,42 @@ tern_status tern_session_open_sibling(const tern_model_desc *model,
   return TERN_OK;
 }
 
+/* Inputs up, the entry point queued, outputs down. */
+static tern_status run_on_device(tern_session *session,
+                                 const void *const *inputs,
+                                 void *const *outputs) {
+  const tern_model_desc *model = session->model;
+  const tern_device *device = model->device;
+  const char *error = NULL;
+  for (int32_t i = 0; i < model->num_inputs && !error; ++i)
+    error = device->upload(session->buffers[i], inputs[i],
+                           tensor_bytes(&model->inputs[i]));
+  if (!error) {
+    model->entry(session->buffers, session->arena,
+                 (const uint8_t *)session->device_weights);
+    error = device->finish();
+  }
+  for (int32_t i = 0; i < model->num_outputs && !error; ++i)
+    error = device->download(outputs[i],
+                             session->buffers[model->num_inputs + i],
+                             tensor_bytes(&model->outputs[i]));
+  return error ? device_failure(model, error) : TERN_OK;
+}
+
 tern_status tern_session_run(tern_session *session, const void *const *inputs,
                              void *const *outputs) {
   const tern_model_desc *model = session->model;
+  if (model->device) {
+    for (int32_t i = 0; i < model->num_inputs; ++i)
+      if (!inputs[i])
+        return tern_fail(TERN_ERROR_ARGUMENT, "input %d (%s) is NULL", i,
+                         model->inputs[i].name);
+    for (int32_t i = 0; i < model->num_outputs; ++i)
+      if (!outputs[i])
+        return tern_fail(TERN_ERROR_ARGUMENT, "output %d (%s) is NULL", i,
+                         model->outputs[i].name);
+    return run_on_device(session, inputs, outputs);
+  }
   for (int32_t i = 0; i < model->num_inputs; ++i) {
     if (!inputs[i])
       return tern_fail(TERN_ERROR_ARGUMENT, "input %d (%s) is NULL", i,
@@ -128,11 +209,24 @@ tern_status tern_session_run(tern_session *session, const void *const *inputs,
 void tern_session_close(tern_session *session) {
   if (!session)
     return;
+  const tern_device *device = session->model->device;
   if (!session->base) {
     tern_weights_close(session->weights);
     tern_pool_destroy(session->pool);
+    if (device && session->device_weights)
+      device->release(session->device_weights);
   }
-  free(session->arena);
+  if (device) {
+    if (session->arena)
+      device->release(session->arena);
+    for (int32_t i = 0; session->buffers &&
+                        i < session->model->num_inputs + session->model->num_outputs;
+         ++i)
+      if (session->buffers[i])
+        device->release(session->buffers[i]);
+  } else {
+    free(session->arena);
+  }
   free(session->buffers);
   free(session);
 }

@@ -42,6 +42,7 @@ typedef enum tern_status {
   TERN_ERROR_FORMAT = 2,   /* a file is malformed, truncated or mismatched */
   TERN_ERROR_ARGUMENT = 3, /* a caller-supplied value is invalid */
   TERN_ERROR_MEMORY = 4,   /* an allocation failed */
+  TERN_ERROR_DEVICE = 5,   /* a device (GPU) call failed */
 } tern_status;
 
 const char *tern_last_error(void);
@@ -85,6 +86,22 @@ size_t tern_tensor_info_elements(const tern_tensor_info *info);
 typedef void (*tern_entry_fn)(void *const *buffers, uint8_t *arena,
                               const uint8_t *weights);
 
+/* A device a model runs on instead of the host CPU (a GPU). The generated
+ * code provides it, so this library never links a device library. Each
+ * call returns NULL on success or a message naming the failing device
+ * call ("cudaMalloc: out of memory"). A device model's entry point takes
+ * device pointers for every buffer, the arena and the weights, and only
+ * queues work: `finish` waits for it and reports its first error. */
+typedef struct tern_device {
+  const char *name; /* "cuda" */
+  const char *(*alloc)(size_t bytes, void **out);
+  void (*release)(void *pointer);
+  const char *(*upload)(void *device_dst, const void *host_src, size_t bytes);
+  const char *(*download)(void *host_dst, const void *device_src,
+                          size_t bytes);
+  const char *(*finish)(void);
+} tern_device;
+
 /* Everything the runtime needs to know about a compiled model. */
 typedef struct tern_model_desc {
   const char *name;
@@ -99,6 +116,9 @@ typedef struct tern_model_desc {
   /* Comma-separated CPU features the kernels need ("avx512f,avx512vnni");
    * tern_session_open refuses a CPU that lacks one. NULL or "": none. */
   const char *cpu_features;
+  /* NULL: the host CPU runs the entry point; else the device it runs on
+   * (the session keeps weights, arena and staging buffers there). */
+  const tern_device *device;
 } tern_model_desc;
 
 /* The first feature of the comma-separated `features` this CPU lacks (or
