@@ -8,10 +8,11 @@
 #include "codegen/Target.h"
 
 #include "codegen/common/EmbeddedRuntime.h"
+#include "codegen/common/ModelSources.h"
 #include "codegen/common/Passes.h"
+#include "codegen/common/Toolchain.h"
 #include "codegen/common/WeightsFile.h"
 #include "codegen/cpu/Kernels.h"
-#include "codegen/cpu/ModelSources.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/EmitC/Transforms/Passes.h"
@@ -148,7 +149,7 @@ public:
   LogicalResult build(StringRef dir, EmitKind kind,
                       const TargetOptions &options,
                       std::string &error) override {
-    auto cc = findCompiler("CC", "cc"), cxx = findCompiler("CXX", "c++");
+    auto cc = findProgram("CC", "cc"), cxx = findProgram("CXX", "c++");
     if (!cc || !cxx) {
       error = "no C/C++ compiler found (set CC and CXX)";
       return failure();
@@ -165,9 +166,9 @@ public:
                        const std::string &source) {
       std::string object = source + ".o";
       objects.push_back(object);
-      return run({compiler, "-O2", "-pthread", standard.str(), include, here,
-                  "-c", source, "-o", object},
-                 options, error);
+      return runCommand({compiler, "-O2", "-pthread", standard.str(), include,
+                         here, "-c", source, "-o", object},
+                        options, error);
     };
     for (const EmbeddedFile &file : embeddedRuntimeFiles())
       if (StringRef(file.path).ends_with(".c") &&
@@ -178,7 +179,7 @@ public:
       return failure();
     LogicalResult result = success();
     if (kind == EmitKind::Lib) {
-      auto ar = findCompiler("AR", "ar");
+      auto ar = findProgram("AR", "ar");
       if (!ar) {
         error = "no 'ar' found to build the library";
         return failure();
@@ -186,17 +187,17 @@ public:
       std::vector<std::string> args = {*ar, "rcs",
                                        path("lib" + options.modelName + ".a")};
       args.insert(args.end(), objects.begin(), objects.end());
-      result = run(args, options, error);
+      result = runCommand(args, options, error);
     } else {
       std::string mainObject = path("main.cpp") + ".o";
-      if (failed(run({*cxx, "-O2", "-pthread", "-std=c++17", include, here,
-                      "-c", path("main.cpp"), "-o", mainObject},
-                     options, error)))
+      if (failed(runCommand({*cxx, "-O2", "-pthread", "-std=c++17", include,
+                             here, "-c", path("main.cpp"), "-o", mainObject},
+                            options, error)))
         return failure();
       std::vector<std::string> args = {*cxx, "-O2", "-pthread", mainObject};
       args.insert(args.end(), objects.begin(), objects.end());
       args.insert(args.end(), {"-lm", "-o", path(options.modelName)});
-      result = run(args, options, error);
+      result = runCommand(args, options, error);
       objects.push_back(mainObject);
     }
     for (const std::string &object : objects)
@@ -205,110 +206,6 @@ public:
   }
 
 private:
-  static std::optional<std::string> findCompiler(const char *env,
-                                                 StringRef fallback) {
-    const char *chosen = getenv(env);
-    auto found =
-        llvm::sys::findProgramByName(chosen && *chosen ? chosen : fallback);
-    if (!found)
-      return std::nullopt;
-    return *found;
-  }
-
-  static LogicalResult run(const std::vector<std::string> &args,
-                           const TargetOptions &options, std::string &error) {
-    SmallVector<StringRef> argv(args.begin(), args.end());
-    if (options.verbose) {
-      for (StringRef arg : argv)
-        llvm::errs() << arg << " ";
-      llvm::errs() << "\n";
-    }
-    std::string message;
-    int status = llvm::sys::ExecuteAndWait(argv[0], argv, std::nullopt, {}, 0,
-                                           0, &message);
-    if (status != 0) {
-      error = "build command failed" + (message.empty() ? "" : ": " + message) +
-              " (status " + std::to_string(status) + "):";
-      for (const std::string &arg : args)
-        error += " " + arg;
-      return failure();
-    }
-    return success();
-  }
-
-  /// Records the entry's inputs and outputs (names, ONNX types, shapes) on
-  /// the module, where they survive bufferization and EmitC conversion.
-  static LogicalResult recordSignature(ModuleOp module, func::FuncOp func) {
-    Builder b(module.getContext());
-    auto describe = [&](unsigned count, auto typeAt, auto attrAt) {
-      SmallVector<Attribute> tensors;
-      for (unsigned i = 0; i < count; ++i) {
-        auto type = dyn_cast<RankedTensorType>(typeAt(i));
-        DictionaryAttr attrs = attrAt(i);
-        if (!type || !type.hasStaticShape() || !attrs ||
-            !attrs.get("tern.name") || !attrs.get("tern.onnx_type"))
-          return ArrayAttr();
-        tensors.push_back(b.getDictionaryAttr(
-            {b.getNamedAttr("name", attrs.get("tern.name")),
-             b.getNamedAttr("onnx_type", attrs.get("tern.onnx_type")),
-             b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
-             b.getNamedAttr("element", TypeAttr::get(type.getElementType()))}));
-      }
-      return b.getArrayAttr(tensors);
-    };
-    ArrayAttr inputs = describe(
-        func.getNumArguments(),
-        [&](unsigned i) { return func.getArgumentTypes()[i]; },
-        [&](unsigned i) { return func.getArgAttrDict(i); });
-    ArrayAttr outputs = describe(
-        func.getNumResults(),
-        [&](unsigned i) { return func.getResultTypes()[i]; },
-        [&](unsigned i) { return func.getResultAttrDict(i); });
-    if (!inputs || !outputs)
-      return func.emitError("entry inputs and outputs must be statically "
-                            "shaped tensors with tern.name and tern.onnx_type");
-    module->setAttr("tern.inputs", inputs);
-    module->setAttr("tern.outputs", outputs);
-    return success();
-  }
-
-  static FailureOr<ModelSignature> signatureOf(ModuleOp module,
-                                               const TargetOptions &options) {
-    ModelSignature sig;
-    sig.entryName = options.symbolPrefix + "_entry";
-    auto arena = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr);
-    sig.arenaBytes = arena ? arena.getInt() : 0;
-    for (auto [key, list] : {std::pair{"tern.inputs", &sig.inputs},
-                             std::pair{"tern.outputs", &sig.outputs}}) {
-      auto tensors = module->getAttrOfType<ArrayAttr>(key);
-      if (!tensors)
-        return module.emitError() << "module lacks " << key;
-      for (auto tensor : tensors.getAsRange<DictionaryAttr>()) {
-        TensorSignature t;
-        t.name = tensor.getAs<StringAttr>("name").str();
-        t.onnxType = tensor.getAs<IntegerAttr>("onnx_type").getInt();
-        for (int64_t d : tensor.getAs<DenseI64ArrayAttr>("shape").asArrayRef())
-          t.dims.push_back(d);
-        t.cType = cpu::cTypeOf(tensor.getAs<TypeAttr>("element").getValue());
-        if (t.dims.size() > TERN_MAX_RANK)
-          return module.emitError()
-                 << "tensor '" << t.name << "' has rank " << t.dims.size()
-                 << "; the runtime allows " << TERN_MAX_RANK;
-        list->push_back(std::move(t));
-      }
-    }
-    return sig;
-  }
-
-  /// The constant globals' values in module order: equal lists make equal
-  /// weights files.
-  static SmallVector<Attribute> globalValues(ModuleOp module) {
-    SmallVector<Attribute> values;
-    for (auto global : module.getOps<memref::GlobalOp>())
-      values.push_back(global.getInitialValueAttr());
-    return values;
-  }
-
   /// Appends the kernel and descriptor of `step`, a second model that must
   /// read exactly the weights file `weights`, made from globals holding
   /// `weightValues` (an LLM's prefill step).
@@ -344,43 +241,6 @@ private:
       return failure();
     kernel += modelDescriptorSource(*signature, options);
     return success();
-  }
-
-  /// The `tern.llm` attribute of an imported LLM (frontend/llm).
-  static std::optional<LlmSignature> llmSignatureOf(ModuleOp module) {
-    auto dict = module->getAttrOfType<DictionaryAttr>("tern.llm");
-    if (!dict)
-      return std::nullopt;
-    auto integer = [&](StringRef key) {
-      auto attr = dict.getAs<IntegerAttr>(key);
-      return attr ? attr.getInt() : 0;
-    };
-    LlmSignature llm;
-    if (auto arch = dict.getAs<StringAttr>("architecture"))
-      llm.architecture = arch.str();
-    llm.layers = integer("layers");
-    llm.heads = integer("heads");
-    llm.kvHeads = integer("kv_heads");
-    llm.headDim = integer("head_dim");
-    llm.vocab = integer("vocab");
-    llm.contextLength = integer("context_length");
-    llm.tokensPerStep = integer("tokens_per_step");
-    return llm;
-  }
-
-  /// The arena and weights arguments exist even when a model needs neither;
-  /// `(void)arg;` keeps -Wunused-parameter quiet.
-  static void markUnusedArgumentsUsed(ModuleOp module) {
-    module.walk([](emitc::FuncOp func) {
-      if (func.isExternal())
-        return;
-      OpBuilder b(func.getContext());
-      b.setInsertionPointToStart(&func.getBody().front());
-      for (BlockArgument arg : func.getArguments())
-        if (arg.use_empty())
-          emitc::VerbatimOp::create(
-              b, func.getLoc(), b.getStringAttr("(void){};"), ValueRange{arg});
-    });
   }
 };
 } // namespace

@@ -201,18 +201,6 @@ LogicalResult lowerClaim(const Claim &claim, const cpu::CpuVariant &variant,
 }
 } // namespace
 
-std::string cpu::cTypeOf(Type element) {
-  if (element.isF32())
-    return "float";
-  if (element.isF64())
-    return "double";
-  if (element.isInteger(1))
-    return "bool";
-  if (auto integer = dyn_cast<IntegerType>(element))
-    return "int" + std::to_string(integer.getWidth()) + "_t";
-  return "void";
-}
-
 FailureOr<cpu::CpuVariant> cpu::resolveCpuVariant(ModuleOp module,
                                                   StringRef variant) {
   if (variant.empty() || variant == "native")

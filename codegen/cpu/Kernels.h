@@ -9,7 +9,7 @@
 #ifndef TERN_CODEGEN_CPU_KERNELS_H
 #define TERN_CODEGEN_CPU_KERNELS_H
 
-#include "codegen/Target.h"
+#include "codegen/common/ModelSources.h"
 
 #include <string>
 
@@ -26,9 +26,6 @@ struct CpuVariant {
   /// What --target=cpu:NAME resolved to, for messages.
   std::string description;
 };
-
-/// The C type a kernel's pointer argument points to ("float", "int8_t").
-std::string cTypeOf(Type element);
 
 /// Resolves `variant` ("", native, x86-64-v3, avx512, neon, scalar);
 /// native and "" detect the host.

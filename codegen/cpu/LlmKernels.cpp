@@ -84,7 +84,7 @@ public:
       args.push_back(bufferization::ToBufferOp::create(
           b, loc, MemRefType::get(type.getShape(), type.getElementType()),
           operand, /*read_only=*/true));
-      params.push_back("const " + cpu::cTypeOf(type.getElementType()) + " *a" +
+      params.push_back("const " + cTypeOf(type.getElementType()) + " *a" +
                        std::to_string(i));
     }
     SmallVector<Value> outs;
@@ -95,7 +95,7 @@ public:
       std::string name = op->getNumResults() == 1
                              ? "out"
                              : "out" + std::to_string(result.getResultNumber());
-      params.push_back(cpu::cTypeOf(type.getElementType()) + " *" + name);
+      params.push_back(cTypeOf(type.getElementType()) + " *" + name);
     }
     args.append(outs);
 

@@ -9,6 +9,7 @@
 // by the same operations as before, so results do not change.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/common/LoopAnalysis.h"
 #include "codegen/common/Passes.h"
 #include "codegen/cpu/Kernels.h"
 
@@ -30,85 +31,6 @@ namespace {
 /// Work below this (elements, with a libm call counting as 16) costs less
 /// than waking the pool.
 constexpr int64_t kMinParallelWork = 1 << 16;
-constexpr int64_t kMathCallWeight = 16;
-
-std::optional<int64_t> tripCount(scf::ForOp loop) {
-  std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound()),
-                         upper = getConstantIntValue(loop.getUpperBound()),
-                         step = getConstantIntValue(loop.getStep());
-  if (!lower || !upper || !step || *step <= 0)
-    return std::nullopt;
-  return *upper > *lower ? (*upper - *lower + *step - 1) / *step : 0;
-}
-
-/// Elements a loop nest computes (counting, per iteration, its largest
-/// inner nest), weighted by its math calls; nullopt if a nested bound is
-/// not constant.
-std::optional<int64_t> workOf(scf::ForOp loop) {
-  std::optional<int64_t> trips = tripCount(loop);
-  if (!trips)
-    return std::nullopt;
-  int64_t perIteration = 1, mathCalls = 0;
-  for (Operation &op : loop.getBody()->without_terminator()) {
-    if (auto inner = dyn_cast<scf::ForOp>(op)) {
-      std::optional<int64_t> work = workOf(inner);
-      if (!work)
-        return std::nullopt;
-      perIteration = std::max(perIteration, *work);
-    } else if (op.getDialect() &&
-               op.getDialect()->getNamespace() ==
-                   math::MathDialect::getDialectNamespace()) {
-      ++mathCalls;
-    }
-  }
-  return *trips * perIteration * (1 + kMathCallWeight * mathCalls);
-}
-
-/// Whether outer iterations are independent: each buffer the nest stores
-/// to is loaded and stored only at elements whose index in one dimension
-/// is the outer induction variable, and there are no calls (kernels use
-/// the pool themselves). Reductions over the outer loop fail this.
-bool hasIndependentIterations(scf::ForOp loop) {
-  Value iv = loop.getInductionVar();
-  llvm::DenseMap<Value, std::optional<unsigned>> ivDimension;
-  llvm::DenseSet<Value> stored;
-  auto access = [&](Value memref, ValueRange indices) {
-    std::optional<unsigned> dimension;
-    for (auto [i, index] : llvm::enumerate(indices))
-      if (index == iv)
-        dimension = i;
-    auto [it, inserted] = ivDimension.try_emplace(memref, dimension);
-    if (!inserted && it->second != dimension)
-      it->second = std::nullopt;
-  };
-  WalkResult walk = loop.getBody()->walk([&](Operation *op) {
-    if (isa<func::CallOp, memref::AllocOp, memref::AllocaOp>(op))
-      return WalkResult::interrupt();
-    if (auto load = dyn_cast<memref::LoadOp>(op))
-      access(load.getMemRef(), load.getIndices());
-    if (auto store = dyn_cast<memref::StoreOp>(op)) {
-      access(store.getMemRef(), store.getIndices());
-      stored.insert(store.getMemRef());
-    }
-    return WalkResult::advance();
-  });
-  if (walk.wasInterrupted())
-    return false;
-  return llvm::all_of(stored, [&](Value memref) {
-    return ivDimension.lookup(memref).has_value();
-  });
-}
-
-/// A buffer the outlined function and kernel call can pass as a pointer
-/// to its first element.
-bool isPlainBuffer(Value value) {
-  auto type = dyn_cast<MemRefType>(value.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return type && type.hasStaticShape() &&
-         succeeded(type.getStridesAndOffset(strides, offset)) && offset == 0 &&
-         type.areTrailingDimsContiguous(type.getRank());
-}
 
 class LoopOutliner {
 public:
@@ -169,7 +91,7 @@ public:
                                      prototype = {"size_t", "size_t"};
     for (auto [i, buffer] : llvm::enumerate(buffers)) {
       std::string type =
-          cpu::cTypeOf(cast<MemRefType>(buffer.getType()).getElementType());
+          cTypeOf(cast<MemRefType>(buffer.getType()).getElementType());
       params.push_back(type + " *a" + std::to_string(i));
       args.push_back("a" + std::to_string(i));
       prototype.push_back(type + " *");

@@ -5,10 +5,14 @@
 // text is produced here from the entry function's signature.
 //
 //===----------------------------------------------------------------------===//
-#ifndef TERN_CODEGEN_CPU_MODELSOURCES_H
-#define TERN_CODEGEN_CPU_MODELSOURCES_H
+#ifndef TERN_CODEGEN_COMMON_MODELSOURCES_H
+#define TERN_CODEGEN_COMMON_MODELSOURCES_H
 
 #include "codegen/Target.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -55,6 +59,27 @@ std::string modelHeader(const ModelSignature &signature,
 /// main() runs tern_main, or tern_llm_main for an LLM.
 std::string mainSource(const TargetOptions &options, bool llm = false);
 std::string cmakeLists(const TargetOptions &options);
+/// " runtime/src/a.c runtime/src/b.c ...": the runtime's C sources in an
+/// output folder, each path after `prefix`.
+std::string runtimeSourceList(llvm::StringRef prefix);
+
+/// The C type a kernel's pointer argument points to ("float", "int8_t").
+std::string cTypeOf(Type element);
+
+/// Records the entry's inputs and outputs (names, ONNX types, shapes) on
+/// the module, where they survive bufferization and EmitC conversion.
+LogicalResult recordSignature(ModuleOp module, func::FuncOp entry);
+/// The signature recorded on a lowered module, with its arena size.
+FailureOr<ModelSignature> signatureOf(ModuleOp module,
+                                      const TargetOptions &options);
+/// The constant globals' values in module order: equal lists make equal
+/// weights files.
+SmallVector<Attribute> globalValues(ModuleOp module);
+/// The `tern.llm` attribute of an imported LLM (frontend/llm).
+std::optional<LlmSignature> llmSignatureOf(ModuleOp module);
+/// The arena and weights arguments exist even when a model needs neither;
+/// `(void)arg;` keeps -Wunused-parameter quiet.
+void markUnusedArgumentsUsed(ModuleOp module);
 std::string makefile(const TargetOptions &options);
 
 } // namespace mlir::tern

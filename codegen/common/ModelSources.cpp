@@ -1,11 +1,18 @@
 //===- ModelSources.cpp - the hand-written parts of an output folder ------===//
-#include "codegen/cpu/ModelSources.h"
+#include "codegen/common/ModelSources.h"
+
+#include "codegen/common/Passes.h"
 
 #include "codegen/common/EmbeddedRuntime.h"
 
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include "tern/runtime.h"
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -146,7 +153,7 @@ std::string mlir::tern::mainSource(const TargetOptions &options, bool llm) {
          options.symbolPrefix + "_model());\n}\n";
 }
 
-static std::string runtimeSourceList(llvm::StringRef prefix) {
+std::string mlir::tern::runtimeSourceList(llvm::StringRef prefix) {
   std::string list;
   for (const EmbeddedFile &file : embeddedRuntimeFiles())
     if (llvm::StringRef(file.path).ends_with(".c"))
@@ -216,4 +223,122 @@ std::string mlir::tern::makefile(const TargetOptions &options) {
          name + ".a " + name +
          "\n"
          ".PHONY: all lib clean\n";
+}
+
+std::string mlir::tern::cTypeOf(Type element) {
+  if (element.isF32())
+    return "float";
+  if (element.isF64())
+    return "double";
+  if (element.isInteger(1))
+    return "bool";
+  if (auto integer = dyn_cast<IntegerType>(element))
+    return "int" + std::to_string(integer.getWidth()) + "_t";
+  return "void";
+}
+
+LogicalResult mlir::tern::recordSignature(ModuleOp module, func::FuncOp func) {
+  Builder b(module.getContext());
+  auto describe = [&](unsigned count, auto typeAt, auto attrAt) {
+    SmallVector<Attribute> tensors;
+    for (unsigned i = 0; i < count; ++i) {
+      auto type = dyn_cast<RankedTensorType>(typeAt(i));
+      DictionaryAttr attrs = attrAt(i);
+      if (!type || !type.hasStaticShape() || !attrs ||
+          !attrs.get("tern.name") || !attrs.get("tern.onnx_type"))
+        return ArrayAttr();
+      tensors.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("name", attrs.get("tern.name")),
+           b.getNamedAttr("onnx_type", attrs.get("tern.onnx_type")),
+           b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
+           b.getNamedAttr("element", TypeAttr::get(type.getElementType()))}));
+    }
+    return b.getArrayAttr(tensors);
+  };
+  ArrayAttr inputs = describe(
+      func.getNumArguments(),
+      [&](unsigned i) { return func.getArgumentTypes()[i]; },
+      [&](unsigned i) { return func.getArgAttrDict(i); });
+  ArrayAttr outputs = describe(
+      func.getNumResults(),
+      [&](unsigned i) { return func.getResultTypes()[i]; },
+      [&](unsigned i) { return func.getResultAttrDict(i); });
+  if (!inputs || !outputs)
+    return func.emitError("entry inputs and outputs must be statically "
+                          "shaped tensors with tern.name and tern.onnx_type");
+  module->setAttr("tern.inputs", inputs);
+  module->setAttr("tern.outputs", outputs);
+  return success();
+}
+
+FailureOr<ModelSignature>
+mlir::tern::signatureOf(ModuleOp module, const TargetOptions &options) {
+  ModelSignature sig;
+  sig.entryName = options.symbolPrefix + "_entry";
+  auto arena = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr);
+  sig.arenaBytes = arena ? arena.getInt() : 0;
+  for (auto [key, list] : {std::pair{"tern.inputs", &sig.inputs},
+                           std::pair{"tern.outputs", &sig.outputs}}) {
+    auto tensors = module->getAttrOfType<ArrayAttr>(key);
+    if (!tensors)
+      return module.emitError() << "module lacks " << key;
+    for (auto tensor : tensors.getAsRange<DictionaryAttr>()) {
+      TensorSignature t;
+      t.name = tensor.getAs<StringAttr>("name").str();
+      t.onnxType = tensor.getAs<IntegerAttr>("onnx_type").getInt();
+      for (int64_t d : tensor.getAs<DenseI64ArrayAttr>("shape").asArrayRef())
+        t.dims.push_back(d);
+      t.cType = cTypeOf(tensor.getAs<TypeAttr>("element").getValue());
+      if (t.dims.size() > TERN_MAX_RANK)
+        return module.emitError()
+               << "tensor '" << t.name << "' has rank " << t.dims.size()
+               << "; the runtime allows " << TERN_MAX_RANK;
+      list->push_back(std::move(t));
+    }
+  }
+  return sig;
+}
+
+/// The constant globals' values in module order: equal lists make equal
+/// weights files.
+SmallVector<Attribute> mlir::tern::globalValues(ModuleOp module) {
+  SmallVector<Attribute> values;
+  for (auto global : module.getOps<memref::GlobalOp>())
+    values.push_back(global.getInitialValueAttr());
+  return values;
+}
+
+/// The `tern.llm` attribute of an imported LLM (frontend/llm).
+std::optional<LlmSignature> mlir::tern::llmSignatureOf(ModuleOp module) {
+  auto dict = module->getAttrOfType<DictionaryAttr>("tern.llm");
+  if (!dict)
+    return std::nullopt;
+  auto integer = [&](StringRef key) {
+    auto attr = dict.getAs<IntegerAttr>(key);
+    return attr ? attr.getInt() : 0;
+  };
+  LlmSignature llm;
+  if (auto arch = dict.getAs<StringAttr>("architecture"))
+    llm.architecture = arch.str();
+  llm.layers = integer("layers");
+  llm.heads = integer("heads");
+  llm.kvHeads = integer("kv_heads");
+  llm.headDim = integer("head_dim");
+  llm.vocab = integer("vocab");
+  llm.contextLength = integer("context_length");
+  llm.tokensPerStep = integer("tokens_per_step");
+  return llm;
+}
+
+void mlir::tern::markUnusedArgumentsUsed(ModuleOp module) {
+  module.walk([](emitc::FuncOp func) {
+    if (func.isExternal())
+      return;
+    OpBuilder b(func.getContext());
+    b.setInsertionPointToStart(&func.getBody().front());
+    for (BlockArgument arg : func.getArguments())
+      if (arg.use_empty())
+        emitc::VerbatimOp::create(
+            b, func.getLoc(), b.getStringAttr("(void){};"), ValueRange{arg});
+  });
 }
