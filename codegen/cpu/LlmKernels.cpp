@@ -6,6 +6,7 @@
 // are passed as buffers; the result is a fresh buffer the kernel fills.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/common/KernelCalls.h"
 #include "codegen/common/Passes.h"
 #include "codegen/cpu/Kernels.h"
 #include "dialect/Tern.h"
@@ -32,97 +33,6 @@ std::string floatLiteral(APFloat value) {
   std::snprintf(text, sizeof text, "%af", value.convertToFloat());
   return text;
 }
-
-/// The same constant data viewed as `bits` (a same-width integer type);
-/// f16 operands of the decoder ops are constant tables.
-Value constantBits(OpBuilder &b, Location loc, Value value,
-                   RankedTensorType bits) {
-  Attribute data;
-  if (auto constant = value.getDefiningOp<arith::ConstantOp>()) {
-    if (auto resource =
-            dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-      data = DenseResourceElementsAttr::get(bits, resource.getRawHandle());
-    else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-      data = dense.bitcast(bits.getElementType());
-  }
-  if (!data)
-    return nullptr;
-  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(data));
-}
-
-class LlmLowering {
-public:
-  LlmLowering(ModuleOp module, const TargetOptions &options)
-      : declarations(OpBuilder::atBlockBegin(module.getBody())),
-        options(options) {}
-
-  /// Replaces `op` by a call whose body is `call` applied to the operands
-  /// (named a0, a1, ...) and result buffers (`out`, or out0, out1, ... when
-  /// there are several), with `header` included for it.
-  LogicalResult lower(Operation *op, StringRef kind, const std::string &call,
-                      StringRef header = "tern/llm/ops.h") {
-    return lower(op, op->getOperands(), kind, call, header);
-  }
-
-  /// The same with `inputs` as the operands (a linalg.generic's ins).
-  LogicalResult lower(Operation *op, ValueRange inputs, StringRef kind,
-                      const std::string &call, StringRef header) {
-    OpBuilder b(op);
-    Location loc = op->getLoc();
-    SmallVector<Value> args;
-    SmallVector<std::string> params;
-    for (auto [i, value] : llvm::enumerate(inputs)) {
-      Value operand = value;
-      auto type = cast<RankedTensorType>(operand.getType());
-      // f16 travels as its bits: not every C++ compiler has _Float16.
-      if (type.getElementType().isF16()) {
-        type = type.clone(b.getI16Type());
-        operand = constantBits(b, loc, operand, type);
-        if (!operand)
-          return op->emitOpError("takes f16 operands only as constants");
-      }
-      args.push_back(bufferization::ToBufferOp::create(
-          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
-          operand, /*read_only=*/true));
-      params.push_back("const " + cTypeOf(type.getElementType()) + " *a" +
-                       std::to_string(i));
-    }
-    SmallVector<Value> outs;
-    for (OpResult result : op->getResults()) {
-      auto type = cast<RankedTensorType>(result.getType());
-      outs.push_back(memref::AllocOp::create(
-          b, loc, MemRefType::get(type.getShape(), type.getElementType())));
-      std::string name = op->getNumResults() == 1
-                             ? "out"
-                             : "out" + std::to_string(result.getResultNumber());
-      params.push_back(cTypeOf(type.getElementType()) + " *" + name);
-    }
-    args.append(outs);
-
-    std::string name =
-        options.symbolPrefix + "_" + kind.str() + "_" + std::to_string(count++);
-    std::string source = llvm::formatv("static void {0}({1}) {{\n  {2};\n}\n",
-                                       name, llvm::join(params, ", "), call);
-    auto decl = func::FuncOp::create(
-        declarations, loc, name,
-        declarations.getFunctionType(ValueRange(args).getTypes(), {}));
-    decl.setPrivate();
-    decl->setAttr(kKernelSourceAttr, declarations.getStringAttr(source));
-    decl->setAttr(kKernelIncludeAttr, declarations.getStringAttr(header));
-    declarations.setInsertionPointAfter(decl);
-    func::CallOp::create(b, loc, decl, args);
-    for (auto [result, out] : llvm::zip(op->getResults(), outs))
-      result.replaceAllUsesWith(bufferization::ToTensorOp::create(
-          b, loc, result.getType(), out, /*restrict=*/true, /*writable=*/true));
-    op->erase();
-    return success();
-  }
-
-private:
-  OpBuilder declarations;
-  const TargetOptions &options;
-  int count = 0;
-};
 
 int64_t dim(Value value, unsigned i) {
   return cast<RankedTensorType>(value.getType()).getDimSize(i);
@@ -191,7 +101,7 @@ LogicalResult cpu::lowerLlmKernels(ModuleOp module, const CpuVariant &variant,
           q.getInput().getType().hasStaticShape())
         ops.push_back(op);
   });
-  LlmLowering lowering(module, options);
+  KernelCallBuilder lowering(module, options);
   for (Operation *op : ops) {
     LogicalResult lowered = success();
     if (auto e = dyn_cast<EmbeddingOp>(op)) {
