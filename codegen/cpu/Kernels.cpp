@@ -2,6 +2,7 @@
 #include "codegen/cpu/Kernels.h"
 
 #include "codegen/common/Passes.h"
+#include "codegen/common/TernaryLinear.h"
 #include "dialect/LowBit.h"
 #include "passes/Passes.h"
 #include "passes/multiply/MultiplyFree.h"
@@ -48,75 +49,8 @@ cpu::CpuVariant hostVariant() {
   return {"", false, "", "scalar loops"};
 }
 
-struct Claim {
-  LinearOp op;
-  int64_t m, n, k;
-  bool perToken, perChannel;
-};
-
-/// What the kernels compute: i8 activations with a scale per token or per
-/// tensor, constant trit or bipolar weights (both are in {-1, 0, 1}) with a
-/// scale per channel or per tensor.
-std::optional<Claim> claimable(LinearOp op) {
-  auto input = dyn_cast<RankedTensorType>(op.getInput().getType());
-  auto weights = cast<RankedTensorType>(op.getWeights().getType());
-  auto layout = dyn_cast_or_null<PackedLayoutAttr>(weights.getEncoding());
-  if (!input || !input.getElementType().isInteger(8) ||
-      !input.hasStaticShape() || input.getRank() != 2 || !layout ||
-      !op.getInputScales() || !op.getInputGranularity() ||
-      !weights.hasStaticShape())
-    return std::nullopt;
-  bool trit = isa<TritType>(layout.getValueType()) &&
-              layout.getKind() == PackingKind::Offset2;
-  bool bipolar = isa<BipolarType>(layout.getValueType()) &&
-                 layout.getKind() == PackingKind::Offset1;
-  GranularityKind in = op.getInputGranularity()->getKind();
-  GranularityKind w = op.getWeightGranularity().getKind();
-  if (!(trit || bipolar) ||
-      (in != GranularityKind::PerToken && in != GranularityKind::PerTensor) ||
-      (w != GranularityKind::PerChannel && w != GranularityKind::PerTensor) ||
-      !multiply::constantData(op.getWeights()))
-    return std::nullopt;
-  return Claim{op,
-               input.getDimSize(0),
-               weights.getDimSize(0),
-               input.getDimSize(1),
-               in == GranularityKind::PerToken,
-               w == GranularityKind::PerChannel};
-}
-
-std::string layerName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  return "";
-}
-
-/// Unpacks the op's constant weights into row-major int8 values.
-FailureOr<std::vector<int8_t>> weightValues(const Claim &claim) {
-  LinearOp op = claim.op;
-  auto type = cast<RankedTensorType>(op.getWeights().getType());
-  auto layout = cast<PackedLayoutAttr>(type.getEncoding());
-  std::optional<ArrayRef<char>> packed =
-      multiply::constantData(op.getWeights());
-  int64_t rowBytes = type.getDimSize(1);
-  if (!packed || int64_t(packed->size()) != claim.n * rowBytes)
-    return failure();
-  const auto *bytes = reinterpret_cast<const uint8_t *>(packed->data());
-  std::vector<int8_t> values(size_t(claim.n * claim.k));
-  for (int64_t r = 0; r < claim.n; ++r)
-    if (tern_unpack_row(
-            toRuntime(layout.getKind()), *getValueKind(layout.getValueType()),
-            bytes + r * rowBytes, claim.k, values.data() + r * claim.k))
-      return failure();
-  return values;
-}
-
-std::string kernelSource(StringRef name, const Claim &claim, StringRef isa,
-                         StringRef format, int64_t bytes) {
+std::string kernelSource(StringRef name, const LinearClaim &claim,
+                         StringRef isa, StringRef format, int64_t bytes) {
   LinearOp op = claim.op;
   std::string layer = layerName(op.getLoc());
   return llvm::formatv(
@@ -134,7 +68,8 @@ std::string kernelSource(StringRef name, const Claim &claim, StringRef isa,
       claim.perToken ? "true" : "false", claim.perChannel ? "true" : "false");
 }
 
-LogicalResult lowerClaim(const Claim &claim, const cpu::CpuVariant &variant,
+LogicalResult lowerClaim(const LinearClaim &claim,
+                         const cpu::CpuVariant &variant,
                          const TargetOptions &options, int index,
                          OpBuilder &declarations) {
   LinearOp op = claim.op;
@@ -155,7 +90,7 @@ LogicalResult lowerClaim(const Claim &claim, const cpu::CpuVariant &variant,
   if (key && options.derivedWeights)
     tiles = options.derivedWeights->lookup(key);
   if (!tiles) {
-    FailureOr<std::vector<int8_t>> values = weightValues(claim);
+    FailureOr<std::vector<int8_t>> values = ternaryWeightValues(claim);
     if (failed(values))
       return op.emitError("cannot read the constant weights of this layer");
     std::vector<char> packed(size_t(layout.bytes()));
@@ -236,7 +171,7 @@ LogicalResult cpu::claimLinearKernels(ModuleOp module,
   bool t3 = format == "t3";
   Builder b(module.getContext());
   module.walk([&](LinearOp op) {
-    if (claimable(op))
+    if (claimableLinear(op))
       op->setAttr(kTargetKernelAttr, b.getStringAttr(t3 ? "t3" : "i2"));
   });
   return success();
@@ -245,11 +180,11 @@ LogicalResult cpu::claimLinearKernels(ModuleOp module,
 LogicalResult cpu::lowerLinearKernels(ModuleOp module,
                                       const CpuVariant &variant,
                                       const TargetOptions &options) {
-  SmallVector<Claim> claims;
+  SmallVector<LinearClaim> claims;
   WalkResult walk = module.walk([&](LinearOp op) {
     if (!op->hasAttr(kTargetKernelAttr))
       return WalkResult::advance();
-    std::optional<Claim> claim = claimable(op);
+    std::optional<LinearClaim> claim = claimableLinear(op);
     if (!claim || variant.isa.empty()) {
       op.emitError("layer was claimed for a CPU kernel it cannot use");
       return WalkResult::interrupt();

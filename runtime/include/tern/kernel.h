@@ -6,9 +6,18 @@
 #ifdef __cplusplus
 #include <type_traits>
 
+/* Generated loops call these on the host and, with --target=cuda, in
+ * device code. */
+#if defined(__CUDACC__)
+#define TERN_HOST_DEVICE __host__ __device__
+#else
+#define TERN_HOST_DEVICE
+#endif
+
 /* Integer power by squaring; a negative exponent gives 0 except for bases
  * 1 and -1, matching math.ipowi. */
-template <typename T> static inline T tern_ipow(T base, T exponent) {
+template <typename T>
+TERN_HOST_DEVICE static inline T tern_ipow(T base, T exponent) {
   if (exponent < 0) {
     if (base == 1)
       return 1;
@@ -26,7 +35,7 @@ template <typename T> static inline T tern_ipow(T base, T exponent) {
   return static_cast<T>(result);
 }
 
-template <typename T> static inline T tern_iabs(T value) {
+template <typename T> TERN_HOST_DEVICE static inline T tern_iabs(T value) {
   return value < 0 ? static_cast<T>(-value) : value;
 }
 #endif

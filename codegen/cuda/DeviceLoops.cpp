@@ -1,0 +1,216 @@
+//===- DeviceLoops.cpp - the entry's loop nests as CUDA kernels -----------===//
+//
+// After lowering to loops, the entry function holds buffer views, calls to
+// hand-written kernels, and loop nests. The entry runs on the host, so each
+// loop nest moves to the device: its body is outlined into a __device__
+// function over an iteration range, and a __global__ kernel runs it with
+// one thread per outer iteration when iterations are independent
+// (LoopAnalysis.h), or on one thread when they are not (a reduction over
+// the outer loop). Stray memory accesses outside loops are wrapped in a
+// one-iteration loop first. Each element is computed by the same operations
+// as on the CPU.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/common/LoopAnalysis.h"
+#include "codegen/common/ModelSources.h"
+#include "codegen/common/Passes.h"
+#include "codegen/cuda/CudaKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+/// Ops that may stay in the host entry: they only compute addresses.
+bool staysOnHost(Operation &op) {
+  return isa<func::CallOp, func::ReturnOp, memref::ViewOp,
+             memref::ReinterpretCastOp, memref::SubViewOp,
+             memref::ExpandShapeOp, memref::CollapseShapeOp, memref::CastOp,
+             memref::ExtractStridedMetadataOp, memref::DeallocOp>(op) ||
+         matchPattern(&op, m_Constant()) ||
+         (isa<arith::AddIOp, arith::MulIOp, arith::SubIOp>(op) &&
+          op.getResult(0).getType().isIndex());
+}
+
+class DeviceLoopOutliner {
+public:
+  DeviceLoopOutliner(ModuleOp module, const TargetOptions &options)
+      : declarations(OpBuilder::atBlockEnd(module.getBody())),
+        options(options) {}
+
+  LogicalResult outline(scf::ForOp loop);
+  ArrayRef<Attribute> deviceFunctions() const { return names; }
+
+private:
+  OpBuilder declarations;
+  const TargetOptions &options;
+  SmallVector<Attribute> names;
+  int count = 0;
+};
+
+LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
+  std::optional<int64_t> trips = tripCount(loop);
+  if (!trips || loop.getNumResults())
+    return loop.emitError("cannot run this loop nest on the GPU: it needs "
+                          "constant bounds and no results");
+  // Values from above, and the step: constants are cloned; buffers become
+  // arguments. The bounds become the range arguments.
+  llvm::SetVector<Value> above;
+  above.insert(loop.getStep());
+  getUsedValuesDefinedAbove(loop.getRegion(), above);
+  SmallVector<Value> buffers;
+  SmallVector<Operation *> constants;
+  for (Value value : above) {
+    Operation *def = value.getDefiningOp();
+    if (def && matchPattern(def, m_Constant()))
+      constants.push_back(def);
+    else if (isPlainBuffer(value))
+      buffers.push_back(value);
+    else
+      return loop.emitError("cannot run this loop nest on the GPU: it uses a "
+                            "value that is not a dense buffer");
+  }
+  bool parallel = *trips > 1 && hasIndependentIterations(loop);
+
+  std::string name = options.symbolPrefix + "_loop_" + std::to_string(count++);
+  names.push_back(declarations.getStringAttr(name));
+  Location loc = loop.getLoc();
+  MLIRContext *context = loop.getContext();
+  SmallVector<Type> types = {IndexType::get(context), IndexType::get(context)};
+  for (Value buffer : buffers)
+    types.push_back(buffer.getType());
+  auto body = func::FuncOp::create(declarations, loc, name,
+                                   FunctionType::get(context, types, {}));
+  body.setPrivate();
+  OpBuilder b = OpBuilder::atBlockBegin(body.addEntryBlock());
+  IRMapping mapping;
+  for (Operation *constant : constants)
+    b.clone(*constant, mapping);
+  for (auto [buffer, argument] :
+       llvm::zip(buffers, body.getArguments().drop_front(2)))
+    mapping.map(buffer, argument);
+  auto copy = cast<scf::ForOp>(b.clone(*loop, mapping));
+  copy.getLowerBoundMutable().assign(body.getArgument(0));
+  copy.getUpperBoundMutable().assign(body.getArgument(1));
+  func::ReturnOp::create(b, loc);
+
+  // The kernel and its launch: CUDA C++ on the launcher's declaration.
+  SmallVector<std::string> params, args, prototype = {"size_t", "size_t"};
+  for (auto [i, buffer] : llvm::enumerate(buffers)) {
+    std::string type =
+        cTypeOf(cast<MemRefType>(buffer.getType()).getElementType());
+    params.push_back(type + " *a" + std::to_string(i));
+    args.push_back("a" + std::to_string(i));
+    prototype.push_back(type + " *");
+  }
+  int64_t lower = *getConstantIntValue(loop.getLowerBound());
+  int64_t upper = *getConstantIntValue(loop.getUpperBound());
+  int64_t step = *getConstantIntValue(loop.getStep());
+  std::string argList = llvm::join(args, ", ");
+  std::string kernelBody =
+      parallel ? llvm::formatv(
+                     "  const size_t i = size_t(blockIdx.x) * blockDim.x + "
+                     "threadIdx.x;\n"
+                     "  if (i < {0}u)\n"
+                     "    {1}({2}u + i * {3}u, {2}u + i * {3}u + 1u{4});\n",
+                     *trips, name, lower, step,
+                     argList.empty() ? "" : ", " + argList)
+                     .str()
+               : llvm::formatv("  {0}({1}u, {2}u{3});\n", name, lower, upper,
+                               argList.empty() ? "" : ", " + argList)
+                     .str();
+  std::string launch =
+      parallel
+          ? llvm::formatv("tern::cuda::blocks_for({0}, "
+                          "tern::cuda::kLoopBlock), tern::cuda::kLoopBlock",
+                          *trips)
+                .str()
+          : "1, 1";
+  std::string source = llvm::formatv(
+      "__device__ void {0}({1});\n"
+      "// {2}\n"
+      "__global__ void {0}_kernel({3}) {{\n{4}}\n"
+      "static void {0}_launch({3}) {{\n"
+      "  {0}_kernel<<<{5}>>>({6});\n"
+      "  tern::cuda::check_launch(\"{0}_kernel\");\n}\n",
+      name, llvm::join(prototype, ", "),
+      parallel
+          ? llvm::formatv("{0} independent iterations, a thread each", *trips)
+                .str()
+          : std::string("iterations depend on each other: one thread"),
+      llvm::join(params, ", "), kernelBody, launch, argList);
+  auto launcher = func::FuncOp::create(
+      declarations, loc, name + "_launch",
+      FunctionType::get(context, ValueRange(buffers).getTypes(), {}));
+  launcher.setPrivate();
+  launcher->setAttr(kKernelSourceAttr, declarations.getStringAttr(source));
+  launcher->setAttr(kKernelIncludeAttr,
+                    declarations.getStringAttr("tern/cuda/device.cuh"));
+  OpBuilder at(loop);
+  func::CallOp::create(at, loc, launcher, buffers);
+  loop.erase();
+  return success();
+}
+
+/// Wraps each run of ops that touch memory outside any loop into a
+/// one-iteration loop, so that it moves to the device with the rest.
+void wrapStrayOps(func::FuncOp entry) {
+  Block &block = entry.getBody().front();
+  SmallVector<SmallVector<Operation *>> runs(1);
+  for (Operation &op : block) {
+    if (staysOnHost(op) || isa<scf::ForOp>(op)) {
+      if (!runs.back().empty())
+        runs.emplace_back();
+      continue;
+    }
+    runs.back().push_back(&op);
+  }
+  for (ArrayRef<Operation *> run : runs) {
+    if (run.empty())
+      continue;
+    OpBuilder b(run.front());
+    Location loc = run.front()->getLoc();
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto loop = scf::ForOp::create(b, loc, zero, one, one);
+    Operation *yield = loop.getBody()->getTerminator();
+    for (Operation *op : run)
+      op->moveBefore(yield);
+  }
+}
+} // namespace
+
+LogicalResult cuda::outlineDeviceLoops(ModuleOp module,
+                                       const TargetOptions &options) {
+  DeviceLoopOutliner outliner(module, options);
+  SmallVector<func::FuncOp> entries;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isPublic() && !func.isExternal())
+      entries.push_back(func);
+  for (func::FuncOp entry : entries) {
+    wrapStrayOps(entry);
+    SmallVector<scf::ForOp> loops(entry.getBody().getOps<scf::ForOp>());
+    for (scf::ForOp loop : loops)
+      if (failed(outliner.outline(loop)))
+        return failure();
+    // Constants only the moved loops used (nvcc warns of unused variables).
+    for (Operation &op : llvm::make_early_inc_range(
+             llvm::reverse(entry.getBody().front())))
+      if (isOpTriviallyDead(&op))
+        op.erase();
+  }
+  module->setAttr(
+      kDeviceFunctionsAttr,
+      ArrayAttr::get(module.getContext(), outliner.deviceFunctions()));
+  return success();
+}

@@ -1,0 +1,183 @@
+/* CUDA kernels for ternary layers with int8 activations (W2A8), and the
+ * per-token activation quantization that feeds them. Weights are in the
+ * layout of tern/cuda/w2.h (2-bit codes w + 1).
+ *
+ * The dot product is integer only: dp4a of the unsigned codes against the
+ * signed activations, minus sum(x) once per token (since sum (w + 1) x =
+ * sum w x + sum x), so there is no per-byte subtract and no float multiply.
+ * A separate element-wise kernel applies the scales, in the same operation
+ * order as the CPU kernels (tern/cpu/linear.h's scale_output), so outputs
+ * match them bit for bit. */
+#ifndef TERN_CUDA_LINEAR_CUH
+#define TERN_CUDA_LINEAR_CUH
+
+#include "tern/cuda/device.cuh"
+#include "tern/cuda/w2.h"
+
+#include <cstdint>
+
+namespace tern {
+namespace cuda {
+
+constexpr unsigned kFullWarp = 0xffffffffu;
+constexpr int kLinearWarps = 8;   /* rows per block, one warp each */
+constexpr int kQuantizeBlock = 256;
+
+__device__ __forceinline__ int warp_sum(int value) {
+  for (int offset = 16; offset; offset >>= 1)
+    value += __shfl_xor_sync(kFullWarp, value, offset);
+  return value;
+}
+
+/* 16 codes of one word against the 16 activations they multiply. */
+__device__ __forceinline__ int dot16(uint32_t codes, int4 x, int acc) {
+  acc = __dp4a(int(codes & 0x03030303u), x.x, acc);
+  acc = __dp4a(int((codes >> 2) & 0x03030303u), x.y, acc);
+  acc = __dp4a(int((codes >> 4) & 0x03030303u), x.z, acc);
+  acc = __dp4a(int((codes >> 6) & 0x03030303u), x.w, acc);
+  return acc;
+}
+
+/* sums[m][n] = sum_k w[n][k] x[m][k]: one warp per row, one block row per
+ * token (blockIdx.y). The block first stages its token's activations in
+ * shared memory, zero-padded, as an int4 per 16 k, stored in the order the
+ * lanes read them: lane step i reads words 4 i .. 4 i + 3 of a row (one
+ * 16-byte load) and so groups 4 i + t, kept at staged[t * steps + i], which
+ * consecutive lanes read without bank conflicts. */
+__global__ void __launch_bounds__(kLinearWarps * 32)
+    ternary_dot_w2a8(const int8_t *__restrict__ x,
+                     const uint8_t *__restrict__ w, int32_t *__restrict__ sums,
+                     int n, int k, int words) {
+  extern __shared__ int4 staged[];
+  __shared__ int warp_sums[kLinearWarps];
+  const int lane = int(threadIdx.x) % 32, warp = int(threadIdx.x) / 32;
+  const int steps = words / 4;
+  const int8_t *row_x = x + size_t(blockIdx.y) * size_t(k);
+  int x_sum = 0;
+  for (int g = int(threadIdx.x); g < words; g += int(blockDim.x)) {
+    int packed[4];
+    for (int j = 0; j < 4; ++j) {
+      unsigned bytes = 0;
+      for (int b = 0; b < 4; ++b) {
+        const int at = 16 * g + 4 * j + b;
+        if (at < k)
+          bytes |= unsigned(uint8_t(row_x[at])) << (8 * b);
+      }
+      packed[j] = int(bytes);
+      x_sum = __dp4a(packed[j], 0x01010101, x_sum);
+    }
+    staged[(g % 4) * steps + g / 4] =
+        make_int4(packed[0], packed[1], packed[2], packed[3]);
+  }
+  x_sum = warp_sum(x_sum);
+  if (lane == 0)
+    warp_sums[warp] = x_sum;
+  __syncthreads();
+  x_sum = 0;
+  for (int i = 0; i < kLinearWarps; ++i)
+    x_sum += warp_sums[i];
+
+  const int row = int(blockIdx.x) * kLinearWarps + warp;
+  if (row >= n)
+    return; /* the whole warp: it shares the row */
+  const uint4 *codes = reinterpret_cast<const uint4 *>(w) + size_t(row) * steps;
+  int acc = 0;
+  for (int i = lane; i < steps; i += 32) {
+    const uint4 c = __ldg(codes + i);
+    acc = dot16(c.x, staged[i], acc);
+    acc = dot16(c.y, staged[steps + i], acc);
+    acc = dot16(c.z, staged[2 * steps + i], acc);
+    acc = dot16(c.w, staged[3 * steps + i], acc);
+  }
+  acc = warp_sum(acc);
+  if (lane == 0)
+    sums[size_t(blockIdx.y) * size_t(n) + size_t(row)] = acc - x_sum;
+}
+
+/* y = sums scaled per tensor, token and/or channel (scale_output's order). */
+__global__ void scale_sums(const int32_t *__restrict__ sums,
+                           const float *__restrict__ xs,
+                           const float *__restrict__ ws, float *__restrict__ y,
+                           long long outputs, int n, bool per_token,
+                           bool per_channel) {
+  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= outputs)
+    return;
+  const int token = int(i / n), row = int(i % n);
+  const float x_scale = xs[per_token ? token : 0];
+  const float sum = float(sums[i]);
+  if (!per_channel)
+    y[i] = sum * (x_scale * ws[0]);
+  else if (!per_token)
+    y[i] = sum * (x_scale * ws[row]);
+  else
+    y[i] = (sum * ws[row]) * x_scale;
+}
+
+/* A layer: y[m][n] from x[m][k] (int8), its scales, the packed weights and
+ * theirs; `sums` is m x n int32 scratch on the device. */
+inline void linear_w2a8(const W2Layout &layout, int m, const int8_t *x,
+                        const float *xs, const uint8_t *w, const float *ws,
+                        float *y, int32_t *sums, bool per_token,
+                        bool per_channel) {
+  const dim3 grid(blocks_for(layout.n, kLinearWarps), unsigned(m));
+  ternary_dot_w2a8<<<grid, kLinearWarps * 32, size_t(layout.k_padded())>>>(
+      x, w, sums, int(layout.n), int(layout.k), int(layout.words_per_row()));
+  check_launch("ternary_dot_w2a8");
+  const long long outputs = (long long)m * layout.n;
+  scale_sums<<<blocks_for(outputs, kLoopBlock), kLoopBlock>>>(
+      sums, xs, ws, y, outputs, int(layout.n), per_token, per_channel);
+  check_launch("scale_sums");
+}
+
+/* tern.quantize_activations per_token, as tern/cpu/quantize.h computes it:
+ * s = max(max|x|, 1e-5) / 127 (NaN if the row holds one) and
+ * q = clamp(roundeven(x / s), -128, 127), NaN becoming -128. One block per
+ * row. */
+__global__ void __launch_bounds__(kQuantizeBlock)
+    quantize_rows(const float *__restrict__ x, int k, int8_t *__restrict__ q,
+                  float *__restrict__ scales) {
+  __shared__ float warp_max[kQuantizeBlock / 32];
+  __shared__ int warp_nan[kQuantizeBlock / 32];
+  const float *row = x + size_t(blockIdx.x) * size_t(k);
+  float top = 0.0f;
+  int nan = 0;
+  for (int i = int(threadIdx.x); i < k; i += kQuantizeBlock) {
+    const float v = row[i];
+    if (isnan(v))
+      nan = 1;
+    else
+      top = fmaxf(top, fabsf(v));
+  }
+  for (int offset = 16; offset; offset >>= 1) {
+    top = fmaxf(top, __shfl_xor_sync(kFullWarp, top, offset));
+    nan |= __shfl_xor_sync(kFullWarp, nan, offset);
+  }
+  if (threadIdx.x % 32 == 0) {
+    warp_max[threadIdx.x / 32] = top;
+    warp_nan[threadIdx.x / 32] = nan;
+  }
+  __syncthreads();
+  for (int i = 0; i < kQuantizeBlock / 32; ++i) {
+    top = fmaxf(top, warp_max[i]);
+    nan |= warp_nan[i];
+  }
+  const float scale = nan ? __int_as_float(0x7fffffff)
+                          : fmaxf(top, 1e-5f) / 127.0f;
+  if (threadIdx.x == 0)
+    scales[blockIdx.x] = scale;
+  int8_t *out = q + size_t(blockIdx.x) * size_t(k);
+  for (int i = int(threadIdx.x); i < k; i += kQuantizeBlock)
+    out[i] = int8_t(fminf(fmaxf(rintf(row[i] / scale), -128.0f), 127.0f));
+}
+
+inline void quantize_per_token(const float *x, int m, int k, int8_t *q,
+                               float *scales) {
+  quantize_rows<<<unsigned(m), kQuantizeBlock>>>(x, k, q, scales);
+  check_launch("quantize_rows");
+}
+
+} // namespace cuda
+} // namespace tern
+
+#endif /* TERN_CUDA_LINEAR_CUH */
