@@ -50,3 +50,28 @@ except OSError:
 for flag in ("avx2", "avx512_vnni", "avx512vbmi", "amx_int8"):
     if flag in flags:
         config.available_features.add("cpu-" + flag.replace("_", ""))
+
+# CUDA: nvcc compiles generated code (tests REQUIRES: nvcc); a working GPU
+# runs it (REQUIRES: cuda-gpu). Without them those tests are reported as
+# UNSUPPORTED, and this note says why.
+import shutil
+import subprocess
+nvcc = os.environ.get("CUDACXX") or shutil.which("nvcc")
+if not nvcc and os.access("/usr/local/cuda/bin/nvcc", os.X_OK):
+    nvcc = "/usr/local/cuda/bin/nvcc"
+if nvcc:
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", nvcc))
+else:
+    lit_config.note("nvcc not found (set CUDACXX): the CUDA compile tests "
+                    "are UNSUPPORTED")
+try:
+    gpu = subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                         timeout=30).returncode == 0
+except (OSError, subprocess.SubprocessError):
+    gpu = False
+if gpu:
+    config.available_features.add("cuda-gpu")
+else:
+    lit_config.note("no CUDA GPU (nvidia-smi -L failed): the CUDA run tests "
+                    "are UNSUPPORTED")

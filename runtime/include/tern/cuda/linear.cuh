@@ -20,7 +20,7 @@ namespace tern {
 namespace cuda {
 
 constexpr unsigned kFullWarp = 0xffffffffu;
-constexpr int kLinearWarps = 8;   /* rows per block, one warp each */
+constexpr int kLinearWarps = 8; /* rows per block, one warp each */
 constexpr int kQuantizeBlock = 256;
 
 __device__ __forceinline__ int warp_sum(int value) {
@@ -29,12 +29,72 @@ __device__ __forceinline__ int warp_sum(int value) {
   return value;
 }
 
+/* Sum of the 4 signed byte products of a and b, plus acc: the dp4a
+ * instruction on the device; on the host (tests of this file's arithmetic
+ * without a GPU) the same sum in plain C++. */
+__host__ __device__ __forceinline__ int dp4a(int a, int b, int acc) {
+#if defined(__CUDA_ARCH__)
+  return __dp4a(a, b, acc);
+#else
+  for (int i = 0; i < 4; ++i)
+    acc += int(int8_t(uint32_t(a) >> (8 * i))) *
+           int(int8_t(uint32_t(b) >> (8 * i)));
+  return acc;
+#endif
+}
+
 /* 16 codes of one word against the 16 activations they multiply. */
-__device__ __forceinline__ int dot16(uint32_t codes, int4 x, int acc) {
-  acc = __dp4a(int(codes & 0x03030303u), x.x, acc);
-  acc = __dp4a(int((codes >> 2) & 0x03030303u), x.y, acc);
-  acc = __dp4a(int((codes >> 4) & 0x03030303u), x.z, acc);
-  acc = __dp4a(int((codes >> 6) & 0x03030303u), x.w, acc);
+__host__ __device__ __forceinline__ int dot16(uint32_t codes, int4 x, int acc) {
+  acc = dp4a(int(codes & 0x03030303u), x.x, acc);
+  acc = dp4a(int((codes >> 2) & 0x03030303u), x.y, acc);
+  acc = dp4a(int((codes >> 4) & 0x03030303u), x.z, acc);
+  acc = dp4a(int((codes >> 6) & 0x03030303u), x.w, acc);
+  return acc;
+}
+
+/* Activations k = 16 g .. 16 g + 15 of a row of k, zero past its end, as
+ * the 4 dp4a operands of word g; adds their sum to *x_sum. */
+__host__ __device__ __forceinline__ int4 activation_group(const int8_t *row,
+                                                          int k, int g,
+                                                          int *x_sum) {
+  int packed[4];
+  for (int j = 0; j < 4; ++j) {
+    unsigned bytes = 0;
+    for (int b = 0; b < 4; ++b) {
+      const int at = 16 * g + 4 * j + b;
+      if (at < k)
+        bytes |= unsigned(uint8_t(row[at])) << (8 * b);
+    }
+    packed[j] = int(bytes);
+    *x_sum = dp4a(packed[j], 0x01010101, *x_sum);
+  }
+  return make_int4(packed[0], packed[1], packed[2], packed[3]);
+}
+
+/* Where group g of a row of `words` words is staged: lane step g / 4 reads
+ * it as word g % 4 of its 16-byte load. */
+__host__ __device__ __forceinline__ int staged_index(int g, int words) {
+  return (g % 4) * (words / 4) + g / 4;
+}
+
+/* Row `row`'s sum over lane steps [first, end) stepping by `stride`: what
+ * one lane adds up before the warp's reduction. */
+__host__ __device__ __forceinline__ int row_partial(const uint4 *codes,
+                                                    const int4 *staged,
+                                                    int steps, int first,
+                                                    int stride) {
+  int acc = 0;
+  for (int i = first; i < steps; i += stride) {
+#if defined(__CUDA_ARCH__)
+    const uint4 c = __ldg(codes + i);
+#else
+    const uint4 c = codes[i];
+#endif
+    acc = dot16(c.x, staged[i], acc);
+    acc = dot16(c.y, staged[steps + i], acc);
+    acc = dot16(c.z, staged[2 * steps + i], acc);
+    acc = dot16(c.w, staged[3 * steps + i], acc);
+  }
   return acc;
 }
 
@@ -54,21 +114,8 @@ __global__ void __launch_bounds__(kLinearWarps * 32)
   const int steps = words / 4;
   const int8_t *row_x = x + size_t(blockIdx.y) * size_t(k);
   int x_sum = 0;
-  for (int g = int(threadIdx.x); g < words; g += int(blockDim.x)) {
-    int packed[4];
-    for (int j = 0; j < 4; ++j) {
-      unsigned bytes = 0;
-      for (int b = 0; b < 4; ++b) {
-        const int at = 16 * g + 4 * j + b;
-        if (at < k)
-          bytes |= unsigned(uint8_t(row_x[at])) << (8 * b);
-      }
-      packed[j] = int(bytes);
-      x_sum = __dp4a(packed[j], 0x01010101, x_sum);
-    }
-    staged[(g % 4) * steps + g / 4] =
-        make_int4(packed[0], packed[1], packed[2], packed[3]);
-  }
+  for (int g = int(threadIdx.x); g < words; g += int(blockDim.x))
+    staged[staged_index(g, words)] = activation_group(row_x, k, g, &x_sum);
   x_sum = warp_sum(x_sum);
   if (lane == 0)
     warp_sums[warp] = x_sum;
@@ -81,15 +128,7 @@ __global__ void __launch_bounds__(kLinearWarps * 32)
   if (row >= n)
     return; /* the whole warp: it shares the row */
   const uint4 *codes = reinterpret_cast<const uint4 *>(w) + size_t(row) * steps;
-  int acc = 0;
-  for (int i = lane; i < steps; i += 32) {
-    const uint4 c = __ldg(codes + i);
-    acc = dot16(c.x, staged[i], acc);
-    acc = dot16(c.y, staged[steps + i], acc);
-    acc = dot16(c.z, staged[2 * steps + i], acc);
-    acc = dot16(c.w, staged[3 * steps + i], acc);
-  }
-  acc = warp_sum(acc);
+  const int acc = warp_sum(row_partial(codes, staged, steps, lane, 32));
   if (lane == 0)
     sums[size_t(blockIdx.y) * size_t(n) + size_t(row)] = acc - x_sum;
 }
@@ -162,8 +201,8 @@ __global__ void __launch_bounds__(kQuantizeBlock)
     top = fmaxf(top, warp_max[i]);
     nan |= warp_nan[i];
   }
-  const float scale = nan ? __int_as_float(0x7fffffff)
-                          : fmaxf(top, 1e-5f) / 127.0f;
+  const float scale =
+      nan ? __int_as_float(0x7fffffff) : fmaxf(top, 1e-5f) / 127.0f;
   if (threadIdx.x == 0)
     scales[blockIdx.x] = scale;
   int8_t *out = q + size_t(blockIdx.x) * size_t(k);
