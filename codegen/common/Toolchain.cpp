@@ -1,6 +1,10 @@
 //===- Toolchain.cpp - running the compilers that build an output folder --===//
 #include "codegen/common/Toolchain.h"
 
+#include "codegen/common/EmbeddedRuntime.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -39,4 +43,76 @@ LogicalResult mlir::tern::runCommand(const std::vector<std::string> &args,
     return failure();
   }
   return success();
+}
+
+LogicalResult mlir::tern::findHostCompilers(std::string &cc, std::string &cxx,
+                                            std::string &error) {
+  std::optional<std::string> c = findProgram("CC", "cc"),
+                             cpp = findProgram("CXX", "c++");
+  if (!c || !cpp) {
+    error = "no C/C++ compiler found (set CC and CXX)";
+    return failure();
+  }
+  cc = *c;
+  cxx = *cpp;
+  return success();
+}
+
+LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
+                                      const FolderBuild &how,
+                                      const TargetOptions &options,
+                                      std::string &error) {
+  std::string cc, cxx;
+  if (failed(findHostCompilers(cc, cxx, error)))
+    return failure();
+  auto path = [&](StringRef relative) {
+    SmallString<256> p(dir);
+    llvm::sys::path::append(p, relative);
+    return std::string(p);
+  };
+  std::string include = "-I" + path("runtime/include");
+  std::string here = "-I" + std::string(dir);
+  std::vector<std::string> objects;
+  auto compile = [&](std::vector<std::string> command,
+                     const std::string &source) {
+    std::string object = source + ".o";
+    objects.push_back(object);
+    command.insert(command.end(), {include, here, "-c", source, "-o", object});
+    return runCommand(command, options, error);
+  };
+  auto removeObjects = [&] {
+    for (const std::string &object : objects)
+      llvm::sys::fs::remove(object);
+  };
+  LogicalResult result = success();
+  for (const EmbeddedFile &file : embeddedRuntimeFiles())
+    if (StringRef(file.path).ends_with(".c") &&
+        failed(result = compile({cc, "-O2", "-pthread", "-std=c11"},
+                                path(std::string("runtime/") + file.path))))
+      break;
+  if (succeeded(result))
+    result = compile(how.modelCompiler, path(how.modelSource));
+  if (succeeded(result) && kind == EmitKind::Lib) {
+    std::optional<std::string> ar = findProgram("AR", "ar");
+    if (!ar) {
+      error = "no 'ar' found to build the library";
+      result = failure();
+    } else {
+      std::vector<std::string> args = {*ar, "rcs",
+                                       path("lib" + options.modelName + ".a")};
+      args.insert(args.end(), objects.begin(), objects.end());
+      result = runCommand(args, options, error);
+    }
+  } else if (succeeded(result)) {
+    result = compile({cxx, "-O2", "-pthread", "-std=c++17"}, path("main.cpp"));
+    if (succeeded(result)) {
+      std::vector<std::string> args = how.linker;
+      args.insert(args.end(), objects.begin(), objects.end());
+      args.insert(args.end(), how.libraries.begin(), how.libraries.end());
+      args.insert(args.end(), {"-o", path(options.modelName)});
+      result = runCommand(args, options, error);
+    }
+  }
+  removeObjects();
+  return result;
 }

@@ -24,6 +24,28 @@ std::optional<std::string> findProgram(const char *env, StringRef fallback);
 LogicalResult runCommand(const std::vector<std::string> &args,
                          const TargetOptions &options, std::string &error);
 
+/// How a target's written folder is compiled: the runtime's C sources with
+/// `$CC` and main.cpp with `$CXX` always; the model's source and the link
+/// as the target says.
+struct FolderBuild {
+  /// Compiler and flags for `modelSource` (-I, -c and -o are added).
+  std::vector<std::string> modelCompiler;
+  std::string modelSource;
+  /// Linker and flags for executables; `libraries` follow the objects.
+  std::vector<std::string> linker;
+  std::vector<std::string> libraries;
+};
+
+/// The C and C++ compilers ($CC, $CXX, else cc and c++), or an error.
+LogicalResult findHostCompilers(std::string &cc, std::string &cxx,
+                                std::string &error);
+
+/// Builds `dir` (written by emitSources) into lib<model>.a
+/// (EmitKind::Lib) or the executable <model> (EmitKind::Exe), leaving no
+/// object files behind.
+LogicalResult buildFolder(StringRef dir, EmitKind kind, const FolderBuild &how,
+                          const TargetOptions &options, std::string &error);
+
 } // namespace mlir::tern
 
 #endif

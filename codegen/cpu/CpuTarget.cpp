@@ -149,60 +149,14 @@ public:
   LogicalResult build(StringRef dir, EmitKind kind,
                       const TargetOptions &options,
                       std::string &error) override {
-    auto cc = findProgram("CC", "cc"), cxx = findProgram("CXX", "c++");
-    if (!cc || !cxx) {
-      error = "no C/C++ compiler found (set CC and CXX)";
+    std::string cc, cxx;
+    if (failed(findHostCompilers(cc, cxx, error)))
       return failure();
-    }
-    auto path = [&](StringRef relative) {
-      SmallString<256> p(dir);
-      llvm::sys::path::append(p, relative);
-      return std::string(p);
-    };
-    std::string include = "-I" + path("runtime/include");
-    std::string here = "-I" + std::string(dir);
-    std::vector<std::string> objects;
-    auto compile = [&](const std::string &compiler, StringRef standard,
-                       const std::string &source) {
-      std::string object = source + ".o";
-      objects.push_back(object);
-      return runCommand({compiler, "-O2", "-pthread", standard.str(), include,
-                         here, "-c", source, "-o", object},
-                        options, error);
-    };
-    for (const EmbeddedFile &file : embeddedRuntimeFiles())
-      if (StringRef(file.path).ends_with(".c") &&
-          failed(compile(*cc, "-std=c11",
-                         path(std::string("runtime/") + file.path))))
-        return failure();
-    if (failed(compile(*cxx, "-std=c++17", path(options.modelName + ".cpp"))))
-      return failure();
-    LogicalResult result = success();
-    if (kind == EmitKind::Lib) {
-      auto ar = findProgram("AR", "ar");
-      if (!ar) {
-        error = "no 'ar' found to build the library";
-        return failure();
-      }
-      std::vector<std::string> args = {*ar, "rcs",
-                                       path("lib" + options.modelName + ".a")};
-      args.insert(args.end(), objects.begin(), objects.end());
-      result = runCommand(args, options, error);
-    } else {
-      std::string mainObject = path("main.cpp") + ".o";
-      if (failed(runCommand({*cxx, "-O2", "-pthread", "-std=c++17", include,
-                             here, "-c", path("main.cpp"), "-o", mainObject},
-                            options, error)))
-        return failure();
-      std::vector<std::string> args = {*cxx, "-O2", "-pthread", mainObject};
-      args.insert(args.end(), objects.begin(), objects.end());
-      args.insert(args.end(), {"-lm", "-o", path(options.modelName)});
-      result = runCommand(args, options, error);
-      objects.push_back(mainObject);
-    }
-    for (const std::string &object : objects)
-      llvm::sys::fs::remove(object);
-    return result;
+    FolderBuild how{{cxx, "-O2", "-pthread", "-std=c++17"},
+                    options.modelName + ".cpp",
+                    {cxx, "-O2", "-pthread"},
+                    {"-lm"}};
+    return buildFolder(dir, kind, how, options, error);
   }
 
 private:

@@ -216,67 +216,18 @@ public:
     std::optional<std::string> nvcc = findProgram("CUDACXX", "nvcc");
     if (!nvcc && llvm::sys::fs::can_execute("/usr/local/cuda/bin/nvcc"))
       nvcc = "/usr/local/cuda/bin/nvcc";
-    auto cc = findProgram("CC", "cc"), cxx = findProgram("CXX", "c++");
     if (!nvcc) {
       error = "nvcc not found (set CUDACXX, or put the CUDA toolkit's bin "
               "on PATH)";
       return failure();
     }
-    if (!cc || !cxx) {
-      error = "no C/C++ compiler found (set CC and CXX)";
-      return failure();
-    }
     std::string arch =
         options.variant.empty() ? std::string("native") : options.variant;
-    auto path = [&](StringRef relative) {
-      SmallString<256> p(dir);
-      llvm::sys::path::append(p, relative);
-      return std::string(p);
-    };
-    std::string include = "-I" + path("runtime/include");
-    std::string here = "-I" + std::string(dir);
-    std::vector<std::string> objects;
-    auto compile = [&](std::vector<std::string> command,
-                       const std::string &source) {
-      std::string object = source + ".o";
-      objects.push_back(object);
-      command.insert(command.end(),
-                     {include, here, "-c", source, "-o", object});
-      return runCommand(command, options, error);
-    };
-    for (const EmbeddedFile &file : embeddedRuntimeFiles())
-      if (StringRef(file.path).ends_with(".c") &&
-          failed(compile({*cc, "-O2", "-pthread", "-std=c11"},
-                         path(std::string("runtime/") + file.path))))
-        return failure();
-    if (failed(compile({*nvcc, "-O2", "-std=c++17", "-arch=" + arch},
-                       path(options.modelName + ".cu"))))
-      return failure();
-    LogicalResult result = success();
-    if (kind == EmitKind::Lib) {
-      auto ar = findProgram("AR", "ar");
-      if (!ar) {
-        error = "no 'ar' found to build the library";
-        return failure();
-      }
-      std::vector<std::string> args = {*ar, "rcs",
-                                       path("lib" + options.modelName + ".a")};
-      args.insert(args.end(), objects.begin(), objects.end());
-      result = runCommand(args, options, error);
-    } else {
-      std::vector<std::string> objectsBeforeMain = objects;
-      if (failed(compile({*cxx, "-O2", "-pthread", "-std=c++17"},
-                         path("main.cpp"))))
-        return failure();
-      std::vector<std::string> args = {*nvcc, "-arch=" + arch};
-      args.insert(args.end(), objects.begin(), objects.end());
-      args.insert(args.end(),
-                  {"-lpthread", "-lm", "-o", path(options.modelName)});
-      result = runCommand(args, options, error);
-    }
-    for (const std::string &object : objects)
-      llvm::sys::fs::remove(object);
-    return result;
+    FolderBuild how{{*nvcc, "-O2", "-std=c++17", "-arch=" + arch},
+                    options.modelName + ".cu",
+                    {*nvcc, "-arch=" + arch},
+                    {"-lpthread", "-lm"}};
+    return buildFolder(dir, kind, how, options, error);
   }
 };
 } // namespace

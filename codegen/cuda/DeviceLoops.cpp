@@ -42,6 +42,32 @@ bool staysOnHost(Operation &op) {
           op.getResult(0).getType().isIndex());
 }
 
+void eraseDeadOps(Block &block) {
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
+}
+
+/// The loop directly inside `loop` when the rest of its body is constants.
+scf::ForOp perfectlyNestedInner(scf::ForOp loop) {
+  scf::ForOp inner;
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (auto nested = dyn_cast<scf::ForOp>(op)) {
+      if (inner)
+        return nullptr;
+      inner = nested;
+    } else if (!matchPattern(&op, m_Constant())) {
+      return nullptr;
+    }
+  }
+  return inner;
+}
+
+/// One level of a loop nest a kernel spreads over threads.
+struct GridLevel {
+  int64_t lower, step, trips;
+};
+
 class DeviceLoopOutliner {
 public:
   DeviceLoopOutliner(ModuleOp module, const TargetOptions &options)
@@ -80,13 +106,31 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
       return loop.emitError("cannot run this loop nest on the GPU: it uses a "
                             "value that is not a dense buffer");
   }
-  bool parallel = *trips > 1 && hasIndependentIterations(loop);
+  // Threads: one per iteration of the outer loop when its iterations are
+  // independent, and per iteration of a perfectly nested inner loop when
+  // its own are (an element-wise [1, N] nest gets N threads; a column
+  // reduction a thread per column, each running the outer loop).
+  bool outerParallel = *trips > 1 && hasIndependentIterations(loop);
+  scf::ForOp inner = perfectlyNestedInner(loop);
+  std::optional<int64_t> innerTrips = inner ? tripCount(inner) : std::nullopt;
+  bool innerParallel = inner && innerTrips && *innerTrips > 1 &&
+                       hasIndependentIterations(inner);
+  SmallVector<GridLevel> grid;
+  if (outerParallel)
+    grid.push_back({*getConstantIntValue(loop.getLowerBound()),
+                    *getConstantIntValue(loop.getStep()), *trips});
+  if (innerParallel)
+    grid.push_back({*getConstantIntValue(inner.getLowerBound()),
+                    *getConstantIntValue(inner.getStep()), *innerTrips});
 
   std::string name = options.symbolPrefix + "_loop_" + std::to_string(count++);
   names.push_back(declarations.getStringAttr(name));
   Location loc = loop.getLoc();
   MLIRContext *context = loop.getContext();
-  SmallVector<Type> types = {IndexType::get(context), IndexType::get(context)};
+  // The outlined body takes the outer loop's range, and the inner loop's
+  // when threads split it.
+  size_t ranges = innerParallel ? 2 : 1;
+  SmallVector<Type> types(2 * ranges, IndexType::get(context));
   for (Value buffer : buffers)
     types.push_back(buffer.getType());
   auto body = func::FuncOp::create(declarations, loc, name,
@@ -97,15 +141,24 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
   for (Operation *constant : constants)
     b.clone(*constant, mapping);
   for (auto [buffer, argument] :
-       llvm::zip(buffers, body.getArguments().drop_front(2)))
+       llvm::zip(buffers, body.getArguments().drop_front(2 * ranges)))
     mapping.map(buffer, argument);
   auto copy = cast<scf::ForOp>(b.clone(*loop, mapping));
   copy.getLowerBoundMutable().assign(body.getArgument(0));
   copy.getUpperBoundMutable().assign(body.getArgument(1));
+  if (ranges == 2) {
+    scf::ForOp innerCopy = perfectlyNestedInner(copy);
+    innerCopy.getLowerBoundMutable().assign(body.getArgument(2));
+    innerCopy.getUpperBoundMutable().assign(body.getArgument(3));
+  }
   func::ReturnOp::create(b, loc);
+  // The constant bounds replaced by arguments (nvcc warns of unused
+  // variables).
+  eraseDeadOps(body.getBody().front());
 
   // The kernel and its launch: CUDA C++ on the launcher's declaration.
-  SmallVector<std::string> params, args, prototype = {"size_t", "size_t"};
+  SmallVector<std::string> params, args,
+      prototype(2 * ranges, std::string("size_t"));
   for (auto [i, buffer] : llvm::enumerate(buffers)) {
     std::string type =
         cTypeOf(cast<MemRefType>(buffer.getType()).getElementType());
@@ -115,27 +168,51 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
   }
   int64_t lower = *getConstantIntValue(loop.getLowerBound());
   int64_t upper = *getConstantIntValue(loop.getUpperBound());
-  int64_t step = *getConstantIntValue(loop.getStep());
   std::string argList = llvm::join(args, ", ");
-  std::string kernelBody =
-      parallel ? llvm::formatv(
-                     "  const size_t i = size_t(blockIdx.x) * blockDim.x + "
-                     "threadIdx.x;\n"
-                     "  if (i < {0}u)\n"
-                     "    {1}({2}u + i * {3}u, {2}u + i * {3}u + 1u{4});\n",
-                     *trips, name, lower, step,
-                     argList.empty() ? "" : ", " + argList)
-                     .str()
-               : llvm::formatv("  {0}({1}u, {2}u{3});\n", name, lower, upper,
-                               argList.empty() ? "" : ", " + argList)
-                     .str();
+  std::string tail = argList.empty() ? "" : ", " + argList;
+  auto range = [](const GridLevel &level, StringRef index) {
+    return llvm::formatv("{0}u + {1} * {2}u, {0}u + {1} * {2}u + 1u",
+                         level.lower, index, level.step)
+        .str();
+  };
+  int64_t threads = 1;
+  for (const GridLevel &level : grid)
+    threads *= level.trips;
+  std::string kernelBody, comment;
+  if (grid.empty()) {
+    kernelBody = llvm::formatv("  {0}({1}u, {2}u{3});\n", name, lower, upper,
+                               tail);
+    comment = *trips <= 1 ? "a single iteration: one thread"
+                          : "iterations depend on each other: one thread";
+  } else {
+    // Thread t: outer iteration t / inner trips, inner t % inner trips.
+    std::string outerIndex =
+        innerParallel ? "(t / " + std::to_string(*innerTrips) + "u)" : "t";
+    std::string outerRange =
+        outerParallel ? range(grid.front(), outerIndex)
+                      : llvm::formatv("{0}u, {1}u", lower, upper).str();
+    std::string innerRange =
+        innerParallel ? ", " + range(grid.back(),
+                                     outerParallel
+                                         ? "(t % " +
+                                               std::to_string(*innerTrips) +
+                                               "u)"
+                                         : "t")
+                      : "";
+    kernelBody = llvm::formatv(
+        "  const size_t t = size_t(blockIdx.x) * blockDim.x + threadIdx.x;\n"
+        "  if (t < {0}u)\n    {1}({2}{3}{4});\n",
+        threads, name, outerRange, innerRange, tail);
+    comment = llvm::formatv("{0} independent iterations, a thread each",
+                            threads);
+  }
   std::string launch =
-      parallel
-          ? llvm::formatv("tern::cuda::blocks_for({0}, "
-                          "tern::cuda::kLoopBlock), tern::cuda::kLoopBlock",
-                          *trips)
-                .str()
-          : "1, 1";
+      grid.empty() ? "1, 1"
+                   : llvm::formatv("tern::cuda::blocks_for({0}, "
+                                   "tern::cuda::kLoopBlock), "
+                                   "tern::cuda::kLoopBlock",
+                                   threads)
+                         .str();
   std::string source = llvm::formatv(
       "__device__ void {0}({1});\n"
       "// {2}\n"
@@ -143,12 +220,8 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
       "static void {0}_launch({3}) {{\n"
       "  {0}_kernel<<<{5}>>>({6});\n"
       "  tern::cuda::check_launch(\"{0}_kernel\");\n}\n",
-      name, llvm::join(prototype, ", "),
-      parallel
-          ? llvm::formatv("{0} independent iterations, a thread each", *trips)
-                .str()
-          : std::string("iterations depend on each other: one thread"),
-      llvm::join(params, ", "), kernelBody, launch, argList);
+      name, llvm::join(prototype, ", "), comment, llvm::join(params, ", "),
+      kernelBody, launch, argList);
   auto launcher = func::FuncOp::create(
       declarations, loc, name + "_launch",
       FunctionType::get(context, ValueRange(buffers).getTypes(), {}));
@@ -203,11 +276,8 @@ LogicalResult cuda::outlineDeviceLoops(ModuleOp module,
     for (scf::ForOp loop : loops)
       if (failed(outliner.outline(loop)))
         return failure();
-    // Constants only the moved loops used (nvcc warns of unused variables).
-    for (Operation &op : llvm::make_early_inc_range(
-             llvm::reverse(entry.getBody().front())))
-      if (isOpTriviallyDead(&op))
-        op.erase();
+    // Constants only the moved loops used.
+    eraseDeadOps(entry.getBody().front());
   }
   module->setAttr(
       kDeviceFunctionsAttr,

@@ -17,6 +17,7 @@ Shapes are static in tern, so inputs that ONNX treats as shape arguments
 
 Usage: run_node_tests.py --ternc build/bin/ternc --node-dir DIR
                          [--work DIR] [--jobs N] [--report FILE] [--filter RE]
+                         [--target NAME] [--per-op N]
 """
 import argparse
 import collections
@@ -118,6 +119,8 @@ def run_case(case, args):
     shutil.rmtree(out, ignore_errors=True)
     command = [args.ternc, os.path.join(case_dir, "model.onnx"), "-o", out,
                "--emit=exe"]
+    if args.target:
+        command.append("--target=" + args.target)
     if data_sets:
         for i, name in enumerate(inputs):
             if name in bound:
@@ -167,6 +170,10 @@ def main():
     parser.add_argument("--report", default=None,
                         help="write the per-op table as Markdown here")
     parser.add_argument("--filter", default=None, help="regex on case names")
+    parser.add_argument("--target", default=None,
+                        help="ternc's --target (default: ternc's default)")
+    parser.add_argument("--per-op", type=int, default=None,
+                        help="at most N cases per op (the first by name)")
     parser.add_argument("--keep", action="store_true",
                         help="keep compiled cases in --work")
     args = parser.parse_args()
@@ -183,6 +190,14 @@ def main():
         op = op_under_test(case, model, args.node_dir)
         if op in OPS:
             cases.append((op, case))
+    if args.per_op:
+        taken = collections.Counter()
+        sampled = []
+        for op, case in cases:
+            taken[op] += 1
+            if taken[op] <= args.per_op:
+                sampled.append((op, case))
+        cases = sampled
 
     start = time.time()
     results = {}
