@@ -33,6 +33,10 @@ if os.path.isdir(os.path.join(shared_dir, "testdata", "gguf-llamacpp")):
 config.substitutions.append(("%tern_src", config.tern_src_root))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# Executables built by the tests link one compiled runtime (ternc's
+# TERN_CACHE_DIR), rather than compiling it for each.
+config.environment["TERN_CACHE_DIR"] = os.path.join(
+    config.tern_obj_root, "test", "runtime-cache")
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]

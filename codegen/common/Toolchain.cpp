@@ -3,10 +3,13 @@
 
 #include "codegen/common/EmbeddedRuntime.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cstdlib>
 
@@ -58,6 +61,56 @@ LogicalResult mlir::tern::findHostCompilers(std::string &cc, std::string &cxx,
   return success();
 }
 
+namespace {
+const char *const kRuntimeFlags[] = {"-O2", "-pthread", "-std=c11"};
+
+/// `$TERN_CACHE_DIR/runtime-<hash>.a`: the runtime compiled by `cc` with
+/// kRuntimeFlags, named by a hash of its sources and the command, so a
+/// changed runtime or compiler never reuses a stale archive. Empty when
+/// TERN_CACHE_DIR is unset (nothing is written outside the output).
+std::string cachedRuntimePath(const std::string &cc) {
+  const char *dir = std::getenv("TERN_CACHE_DIR");
+  if (!dir || !*dir)
+    return "";
+  std::string key = cc;
+  for (const char *flag : kRuntimeFlags)
+    key += std::string(" ") + flag;
+  for (const EmbeddedFile &file : embeddedRuntimeFiles()) {
+    key += '\0';
+    key += file.path;
+    key += '\0';
+    key += file.contents;
+  }
+  SmallString<256> path(dir);
+  llvm::sys::path::append(
+      path,
+      "runtime-" + llvm::utohexstr(llvm::xxh3_64bits(key), true, 16) + ".a");
+  return std::string(path);
+}
+
+/// Stores `objects` as the cached runtime: written to a unique temporary
+/// name and renamed, so concurrent builds never see half an archive. A
+/// failure only means the next build compiles the runtime again.
+void storeRuntime(const std::string &archive,
+                  const std::vector<std::string> &objects,
+                  const TargetOptions &options) {
+  std::optional<std::string> ar = findProgram("AR", "ar");
+  SmallString<256> dir = StringRef(archive);
+  llvm::sys::path::remove_filename(dir);
+  if (!ar || llvm::sys::fs::create_directories(dir))
+    return;
+  std::string temporary =
+      archive + ".tmp" + std::to_string(llvm::sys::Process::getProcessId());
+  std::vector<std::string> args = {*ar, "rcs", temporary};
+  args.insert(args.end(), objects.begin(), objects.end());
+  std::string ignored;
+  if (succeeded(runCommand(args, options, ignored)) &&
+      !llvm::sys::fs::rename(temporary, archive))
+    return;
+  llvm::sys::fs::remove(temporary);
+}
+} // namespace
+
 LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
                                       const FolderBuild &how,
                                       const TargetOptions &options,
@@ -84,12 +137,23 @@ LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
     for (const std::string &object : objects)
       llvm::sys::fs::remove(object);
   };
+  // An executable links the cached runtime when there is one (a library
+  // must hold the runtime's objects itself).
   LogicalResult result = success();
-  for (const EmbeddedFile &file : embeddedRuntimeFiles())
-    if (StringRef(file.path).ends_with(".c") &&
-        failed(result = compile({cc, "-O2", "-pthread", "-std=c11"},
-                                path(std::string("runtime/") + file.path))))
-      break;
+  std::string cached = kind == EmitKind::Exe ? cachedRuntimePath(cc) : "";
+  bool reuse = !cached.empty() && llvm::sys::fs::exists(cached);
+  if (!reuse) {
+    std::vector<std::string> runtimeCompile = {cc};
+    runtimeCompile.insert(runtimeCompile.end(), std::begin(kRuntimeFlags),
+                          std::end(kRuntimeFlags));
+    for (const EmbeddedFile &file : embeddedRuntimeFiles())
+      if (StringRef(file.path).ends_with(".c") &&
+          failed(result = compile(runtimeCompile,
+                                  path(std::string("runtime/") + file.path))))
+        break;
+    if (succeeded(result) && !cached.empty())
+      storeRuntime(cached, objects, options);
+  }
   if (succeeded(result))
     result = compile(how.modelCompiler, path(how.modelSource));
   if (succeeded(result) && kind == EmitKind::Lib) {
@@ -108,6 +172,8 @@ LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
     if (succeeded(result)) {
       std::vector<std::string> args = how.linker;
       args.insert(args.end(), objects.begin(), objects.end());
+      if (reuse)
+        args.push_back(cached);
       args.insert(args.end(), how.libraries.begin(), how.libraries.end());
       args.insert(args.end(), {"-o", path(options.modelName)});
       result = runCommand(args, options, error);

@@ -42,7 +42,8 @@ LogicalResult findHostCompilers(std::string &cc, std::string &cxx,
 
 /// Builds `dir` (written by emitSources) into lib<model>.a
 /// (EmitKind::Lib) or the executable <model> (EmitKind::Exe), leaving no
-/// object files behind.
+/// object files behind. With TERN_CACHE_DIR set in the environment,
+/// executables link the runtime compiled once and kept there.
 LogicalResult buildFolder(StringRef dir, EmitKind kind, const FolderBuild &how,
                           const TargetOptions &options, std::string &error);
 
