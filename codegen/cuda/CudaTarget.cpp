@@ -66,7 +66,7 @@ std::string cudaCmakeLists(const TargetOptions &options, StringRef arch) {
              "endif()\n\n"
              "add_library(tern_runtime STATIC{3})\n"
              "target_include_directories(tern_runtime PUBLIC "
-             "runtime/include)\n"
+             "${{CMAKE_CURRENT_SOURCE_DIR})\n"
              "find_package(Threads REQUIRED)\n"
              "target_link_libraries(tern_runtime PUBLIC Threads::Threads)\n\n"
              "add_library({0}_model STATIC {0}.cu)\n"
@@ -90,7 +90,7 @@ std::string cudaMakefile(const TargetOptions &options, StringRef arch) {
              "CC ?= cc\nCXX ?= c++\nNVCC ?= nvcc\nARCH ?= {1}\n"
              "CFLAGS ?= -O2 -pthread\nCXXFLAGS ?= -O2 -pthread\n"
              "NVCCFLAGS ?= -O2 -std=c++17 -arch=$(ARCH)\n"
-             "INCLUDES = -I. -Iruntime/include\n"
+             "INCLUDES = -I.\n"
              "RUNTIME_SRC ={2}\nRUNTIME_OBJ = $(RUNTIME_SRC:.c=.o)\n\n"
              "all: {0}\nlib: lib{0}.a\n\n"
              "%.o: %.c\n\t$(CC) -std=c11 $(CFLAGS) $(INCLUDES) -c $< -o $@\n"
@@ -205,8 +205,14 @@ public:
     out.add("CMakeLists.txt", cudaCmakeLists(options, *arch));
     out.add("Makefile", cudaMakefile(options, *arch));
     out.add(name + ".weights", std::move(weights->contents));
-    for (const EmbeddedFile &file : embeddedRuntimeFiles())
-      out.add(std::string("runtime/") + file.path, file.contents);
+    // Headers at the top (tern/...), so that `nvcc -I <folder> -c
+    // <model>.cu` needs nothing else; the runtime's C sources in runtime/.
+    for (const EmbeddedFile &file : embeddedRuntimeFiles()) {
+      StringRef path = file.path;
+      out.add(path.consume_front("include/") ? path.str()
+                                             : "runtime/" + path.str(),
+              file.contents);
+    }
     return success();
   }
 
