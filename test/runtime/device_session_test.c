@@ -1,0 +1,175 @@
+/* Sessions of a device model (tern_model_desc.device), without a GPU: a
+ * fake device whose memory is host memory it tracks, so the test sees that
+ * the entry point gets device buffers only, that inputs go up and outputs
+ * come down on each run, that weights go up once, that every allocation is
+ * released, and that a failing device call is reported with its name. */
+#include "tern/runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_BLOCKS = 16 };
+static void *blocks[MAX_BLOCKS];
+static int live, uploads, downloads, fail_alloc_at = -1, allocs;
+static const char *finish_error;
+
+static int is_device(const void *pointer) {
+  for (int i = 0; i < MAX_BLOCKS; ++i)
+    if (blocks[i] && (const char *)pointer >= (const char *)blocks[i] &&
+        (const char *)pointer < (const char *)blocks[i] + 4096)
+      return 1;
+  return 0;
+}
+
+static const char *fake_alloc(size_t bytes, void **out) {
+  if (allocs++ == fail_alloc_at || bytes > 4096)
+    return "fakeMalloc: out of memory";
+  for (int i = 0; i < MAX_BLOCKS; ++i)
+    if (!blocks[i]) {
+      blocks[i] = calloc(1, 4096);
+      *out = blocks[i];
+      ++live;
+      return NULL;
+    }
+  return "fakeMalloc: too many blocks";
+}
+
+static void fake_release(void *pointer) {
+  for (int i = 0; i < MAX_BLOCKS; ++i)
+    if (blocks[i] == pointer) {
+      free(blocks[i]);
+      blocks[i] = NULL;
+      --live;
+    }
+}
+
+static const char *fake_upload(void *dst, const void *src, size_t bytes) {
+  if (!is_device(dst) || is_device(src))
+    return "fakeUpload: not host to device";
+  memcpy(dst, src, bytes);
+  ++uploads;
+  return NULL;
+}
+
+static const char *fake_download(void *dst, const void *src, size_t bytes) {
+  if (is_device(dst) || !is_device(src))
+    return "fakeDownload: not device to host";
+  memcpy(dst, src, bytes);
+  ++downloads;
+  return NULL;
+}
+
+static const char *fake_finish(void) { return finish_error; }
+
+static const tern_device fake = {"fake",      fake_alloc,    fake_release,
+                                 fake_upload, fake_download, fake_finish};
+
+static int entry_saw_host_pointer;
+
+/* y[i] = x[i] + weights[0] + i, with the arena as scratch. */
+static void entry(void *const *buffers, uint8_t *arena,
+                  const uint8_t *weights) {
+  if (!is_device(buffers[0]) || !is_device(buffers[1]) || !is_device(arena) ||
+      !is_device(weights)) {
+    entry_saw_host_pointer = 1;
+    return;
+  }
+  const float *x = (const float *)buffers[0];
+  float *scratch = (float *)arena, *y = (float *)buffers[1];
+  float bias;
+  memcpy(&bias, weights, sizeof bias);
+  for (int i = 0; i < 4; ++i)
+    scratch[i] = x[i] + bias;
+  for (int i = 0; i < 4; ++i)
+    y[i] = scratch[i] + (float)i;
+}
+
+static const tern_tensor_info inputs[] = {{"x", TERN_DTYPE_FLOAT32, 1, {4}}};
+static const tern_tensor_info outputs[] = {{"y", TERN_DTYPE_FLOAT32, 1, {4}}};
+
+static int failures;
+#define EXPECT(condition)                                                      \
+  do {                                                                         \
+    if (!(condition)) {                                                        \
+      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition); \
+      ++failures;                                                              \
+    }                                                                          \
+  } while (0)
+
+static void write_weights(const char *path, float bias) {
+  unsigned char header[64] = {0}, payload[64] = {0};
+  memcpy(payload, &bias, sizeof bias);
+  uint32_t version = TERN_WEIGHTS_VERSION, alignment = 64;
+  uint64_t size = sizeof payload,
+           checksum = tern_weights_checksum(payload, sizeof payload);
+  memcpy(header, TERN_WEIGHTS_MAGIC, 8);
+  memcpy(header + 8, &version, 4);
+  memcpy(header + 12, &alignment, 4);
+  memcpy(header + 16, &size, 8);
+  memcpy(header + 24, &checksum, 8);
+  FILE *file = fopen(path, "wb");
+  fwrite(header, 1, sizeof header, file);
+  fwrite(payload, 1, sizeof payload, file);
+  fclose(file);
+}
+
+int main(int argc, char **argv) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/device_session_test.weights",
+           argc > 1 ? argv[1] : ".");
+  write_weights(path, 0.5f);
+  unsigned char payload[64] = {0};
+  float bias = 0.5f;
+  memcpy(payload, &bias, sizeof bias);
+  tern_model_desc model = {
+      "m",     1,  1,    inputs,
+      outputs, 16, 64,   tern_weights_checksum(payload, 64),
+      entry,   "", &fake};
+
+  /* Runs: device buffers only, inputs up and outputs down each time. */
+  tern_session *session;
+  EXPECT(tern_session_open(&model, path, &session) == TERN_OK);
+  EXPECT(uploads == 1); /* the weights, once */
+  for (int run = 0; run < 2; ++run) {
+    float x[4] = {1, 2, 3, (float)run}, y[4] = {0};
+    const void *in[] = {x};
+    void *out[] = {y};
+    EXPECT(tern_session_run(session, in, out) == TERN_OK);
+    EXPECT(!entry_saw_host_pointer);
+    EXPECT(y[0] == 1.5f && y[1] == 3.5f && y[2] == 5.5f &&
+           y[3] == (float)run + 3.5f);
+  }
+  EXPECT(uploads == 3 && downloads == 2);
+
+  /* A failure reported when the queued work finishes. */
+  finish_error = "fakeLaunch kernel_0: invalid configuration";
+  float x[4] = {0}, y[4] = {0};
+  const void *in[] = {x};
+  void *out[] = {y};
+  EXPECT(tern_session_run(session, in, out) == TERN_ERROR_DEVICE);
+  EXPECT(strcmp(tern_last_error(),
+                "model m on fake: fakeLaunch kernel_0: invalid "
+                "configuration") == 0);
+  finish_error = NULL;
+  tern_session_close(session);
+  EXPECT(live == 0);
+
+  /* An allocation failing at each step of opening: a named error, and
+   * nothing left allocated. */
+  for (int at = 0; at < 4; ++at) {
+    allocs = 0;
+    fail_alloc_at = at;
+    EXPECT(tern_session_open(&model, path, &session) == TERN_ERROR_DEVICE);
+    EXPECT(session == NULL);
+    EXPECT(strstr(tern_last_error(), "model m on fake: fakeMalloc: out of "
+                                     "memory") != NULL);
+    EXPECT(live == 0);
+  }
+  remove(path);
+  if (failures)
+    fprintf(stderr, "%d failures\n", failures);
+  else
+    printf("device sessions: all checks passed\n");
+  return failures ? 1 : 0;
+}
