@@ -8,6 +8,7 @@
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -341,4 +342,43 @@ void mlir::tern::markUnusedArgumentsUsed(ModuleOp module) {
         emitc::VerbatimOp::create(
             b, func.getLoc(), b.getStringAttr("(void){};"), ValueRange{arg});
   });
+}
+
+FailureOr<func::FuncOp> mlir::tern::prepareEntry(ModuleOp module,
+                                                 const TargetOptions &options) {
+  SmallVector<func::FuncOp> entries;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isPublic())
+      entries.push_back(func);
+  if (entries.size() != 1)
+    return module.emitError("expected one public entry function, found ")
+           << entries.size();
+  func::FuncOp entry = entries.front();
+  if (failed(recordSignature(module, entry)))
+    return failure();
+  SymbolTable::setSymbolName(entry, options.symbolPrefix + "_entry");
+  return entry;
+}
+
+FailureOr<TranslatedModel>
+mlir::tern::translateModel(ModuleOp module, const TargetOptions &options,
+                           StringRef banner) {
+  FailureOr<ModelSignature> signature = signatureOf(module, options);
+  if (failed(signature))
+    return failure();
+  FailureOr<WeightsFile> weights = buildWeightsFile(module);
+  if (failed(weights))
+    return failure();
+  signature->weightsBytes = weights->payloadBytes;
+  signature->weightsChecksum = weights->checksum;
+  for (auto global :
+       llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
+    global.erase();
+  markUnusedArgumentsUsed(module);
+  std::string source = banner.str();
+  llvm::raw_string_ostream os(source);
+  if (failed(emitc::translateToCpp(module, os)))
+    return failure();
+  return TranslatedModel{std::move(*signature), std::move(*weights),
+                         std::move(source)};
 }

@@ -9,6 +9,7 @@
 #define TERN_CODEGEN_COMMON_MODELSOURCES_H
 
 #include "codegen/Target.h"
+#include "codegen/common/WeightsFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -65,6 +66,24 @@ std::string runtimeSourceList(llvm::StringRef prefix);
 
 /// The C type a kernel's pointer argument points to ("float", "int8_t").
 std::string cTypeOf(Type element);
+
+/// The module's one public function, with its signature recorded
+/// (recordSignature) and renamed `<prefix>_entry` so that several models
+/// link into one program: where each target's `lower` starts.
+FailureOr<func::FuncOp> prepareEntry(ModuleOp module,
+                                     const TargetOptions &options);
+
+/// What each target's `emitSources` starts from: the module's signature
+/// (with the weights file's size and checksum), its weights file, and its
+/// C++ printed after `banner`. The constant globals, now in the weights
+/// file, are erased first.
+struct TranslatedModel {
+  ModelSignature signature;
+  WeightsFile weights;
+  std::string source;
+};
+FailureOr<TranslatedModel>
+translateModel(ModuleOp module, const TargetOptions &options, StringRef banner);
 
 /// Records the entry's inputs and outputs (names, ONNX types, shapes) on
 /// the module, where they survive bufferization and EmitC conversion.

@@ -29,6 +29,10 @@ constexpr int64_t kBufferAlignment = 64;
 /// indexing. Registered as `tern-lower-to-loops`.
 void buildLowerToLoopsPipeline(OpPassManager &pm);
 
+/// Loops to EmitC: tern-convert-to-emitc, then single-use values folded
+/// into C expressions (a[i * 8 + j] rather than a variable per operation).
+void buildToEmitCPipeline(OpPassManager &pm);
+
 void registerCodegenPasses();
 
 } // namespace mlir::tern

@@ -1,6 +1,8 @@
 //===- Pipeline.cpp - tensors with tern ops to loops on planned buffers ---===//
 #include "codegen/common/Passes.h"
 
+#include "mlir/Dialect/EmitC/Transforms/Passes.h"
+
 #include "passes/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -37,6 +39,11 @@ void tern::buildLowerToLoopsPipeline(OpPassManager &pm) {
   pm.addPass(arith::createArithExpandOpsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void tern::buildToEmitCPipeline(OpPassManager &pm) {
+  pm.addPass(createTernConvertToEmitC());
+  pm.addPass(emitc::createFormExpressionsPass());
 }
 
 void tern::registerCodegenPasses() {

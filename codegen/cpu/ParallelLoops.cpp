@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/common/LoopAnalysis.h"
+#include "codegen/common/LoopOutlining.h"
 #include "codegen/common/Passes.h"
 #include "codegen/cpu/Kernels.h"
 
@@ -18,10 +19,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/Transforms/RegionUtils.h"
-#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -45,57 +43,22 @@ public:
     if (!work || *work < kMinParallelWork || *trips < 2 ||
         !hasIndependentIterations(loop))
       return;
-    // The step is cloned with the body's constants; the bounds become
-    // arguments.
-    llvm::SetVector<Value> above;
-    above.insert(loop.getStep());
-    getUsedValuesDefinedAbove(loop.getRegion(), above);
-    SmallVector<Value> buffers;
-    SmallVector<Operation *> constants;
-    for (Value value : above) {
-      Operation *def = value.getDefiningOp();
-      if (def && matchPattern(def, m_Constant()))
-        constants.push_back(def);
-      else if (isPlainBuffer(value))
-        buffers.push_back(value);
-      else
-        return;
-    }
-
-    std::string name =
-        options.symbolPrefix + "_loop_" + std::to_string(count++);
+    std::string name = options.symbolPrefix + "_loop_" + std::to_string(count);
+    FailureOr<OutlinedLoop> outlined =
+        outlineLoopNest(loop, name, /*innerRange=*/false, declarations);
+    if (failed(outlined))
+      return;
+    ++count;
+    const SmallVector<Value> &buffers = outlined->buffers;
     Location loc = loop.getLoc();
-    // The body over [begin, end): the loop, its constants and buffers.
     MLIRContext *context = loop.getContext();
-    SmallVector<Type> types = {IndexType::get(context),
-                               IndexType::get(context)};
-    for (Value buffer : buffers)
-      types.push_back(buffer.getType());
-    auto body = func::FuncOp::create(declarations, loc, name,
-                                     FunctionType::get(context, types, {}));
-    body.setPrivate();
-    OpBuilder b = OpBuilder::atBlockBegin(body.addEntryBlock());
-    IRMapping mapping;
-    for (Operation *constant : constants)
-      b.clone(*constant, mapping);
-    for (auto [buffer, argument] :
-         llvm::zip(buffers, body.getArguments().drop_front(2)))
-      mapping.map(buffer, argument);
-    auto copy = cast<scf::ForOp>(b.clone(*loop, mapping));
-    copy.getLowerBoundMutable().assign(body.getArgument(0));
-    copy.getUpperBoundMutable().assign(body.getArgument(1));
-    func::ReturnOp::create(b, loc);
 
     // The kernel that splits the range: C++ on its declaration.
-    SmallVector<std::string> params, args = {"begin", "end"},
-                                     prototype = {"size_t", "size_t"};
-    for (auto [i, buffer] : llvm::enumerate(buffers)) {
-      std::string type =
-          cTypeOf(cast<MemRefType>(buffer.getType()).getElementType());
-      params.push_back(type + " *a" + std::to_string(i));
-      args.push_back("a" + std::to_string(i));
-      prototype.push_back(type + " *");
-    }
+    SmallVector<std::string> args = {"begin", "end"},
+                             prototype = {"size_t", "size_t"};
+    args.append(outlined->args);
+    prototype.append(outlined->pointerTypes);
+    const SmallVector<std::string> &params = outlined->params;
     std::string source = llvm::formatv(
         "static void {0}({1});\n"
         "static void {0}_parallel({2}) {{\n"

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/common/LoopAnalysis.h"
+#include "codegen/common/LoopOutlining.h"
 #include "codegen/common/ModelSources.h"
 #include "codegen/common/Passes.h"
 #include "codegen/cuda/CudaKernels.h"
@@ -19,12 +20,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
-#include "mlir/Transforms/RegionUtils.h"
-#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -46,21 +43,6 @@ void eraseDeadOps(Block &block) {
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
     if (isOpTriviallyDead(&op))
       op.erase();
-}
-
-/// The loop directly inside `loop` when the rest of its body is constants.
-scf::ForOp perfectlyNestedInner(scf::ForOp loop) {
-  scf::ForOp inner;
-  for (Operation &op : loop.getBody()->without_terminator()) {
-    if (auto nested = dyn_cast<scf::ForOp>(op)) {
-      if (inner)
-        return nullptr;
-      inner = nested;
-    } else if (!matchPattern(&op, m_Constant())) {
-      return nullptr;
-    }
-  }
-  return inner;
 }
 
 /// One level of a loop nest a kernel spreads over threads.
@@ -89,23 +71,6 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
   if (!trips || loop.getNumResults())
     return loop.emitError("cannot run this loop nest on the GPU: it needs "
                           "constant bounds and no results");
-  // Values from above, and the step: constants are cloned; buffers become
-  // arguments. The bounds become the range arguments.
-  llvm::SetVector<Value> above;
-  above.insert(loop.getStep());
-  getUsedValuesDefinedAbove(loop.getRegion(), above);
-  SmallVector<Value> buffers;
-  SmallVector<Operation *> constants;
-  for (Value value : above) {
-    Operation *def = value.getDefiningOp();
-    if (def && matchPattern(def, m_Constant()))
-      constants.push_back(def);
-    else if (isPlainBuffer(value))
-      buffers.push_back(value);
-    else
-      return loop.emitError("cannot run this loop nest on the GPU: it uses a "
-                            "value that is not a dense buffer");
-  }
   // Threads: one per iteration of the outer loop when its iterations are
   // independent, and per iteration of a perfectly nested inner loop when
   // its own are (an element-wise [1, N] nest gets N threads; a column
@@ -113,8 +78,8 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
   bool outerParallel = *trips > 1 && hasIndependentIterations(loop);
   scf::ForOp inner = perfectlyNestedInner(loop);
   std::optional<int64_t> innerTrips = inner ? tripCount(inner) : std::nullopt;
-  bool innerParallel = inner && innerTrips && *innerTrips > 1 &&
-                       hasIndependentIterations(inner);
+  bool innerParallel =
+      inner && innerTrips && *innerTrips > 1 && hasIndependentIterations(inner);
   SmallVector<GridLevel> grid;
   if (outerParallel)
     grid.push_back({*getConstantIntValue(loop.getLowerBound()),
@@ -123,49 +88,25 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
     grid.push_back({*getConstantIntValue(inner.getLowerBound()),
                     *getConstantIntValue(inner.getStep()), *innerTrips});
 
-  std::string name = options.symbolPrefix + "_loop_" + std::to_string(count++);
+  std::string name = options.symbolPrefix + "_loop_" + std::to_string(count);
+  // The body takes the outer loop's range, and the inner loop's when
+  // threads split it.
+  FailureOr<OutlinedLoop> outlined =
+      outlineLoopNest(loop, name, innerParallel, declarations);
+  if (failed(outlined))
+    return loop.emitError("cannot run this loop nest on the GPU: it uses a "
+                          "value that is not a dense buffer");
+  ++count;
   names.push_back(declarations.getStringAttr(name));
   Location loc = loop.getLoc();
   MLIRContext *context = loop.getContext();
-  // The outlined body takes the outer loop's range, and the inner loop's
-  // when threads split it.
-  size_t ranges = innerParallel ? 2 : 1;
-  SmallVector<Type> types(2 * ranges, IndexType::get(context));
-  for (Value buffer : buffers)
-    types.push_back(buffer.getType());
-  auto body = func::FuncOp::create(declarations, loc, name,
-                                   FunctionType::get(context, types, {}));
-  body.setPrivate();
-  OpBuilder b = OpBuilder::atBlockBegin(body.addEntryBlock());
-  IRMapping mapping;
-  for (Operation *constant : constants)
-    b.clone(*constant, mapping);
-  for (auto [buffer, argument] :
-       llvm::zip(buffers, body.getArguments().drop_front(2 * ranges)))
-    mapping.map(buffer, argument);
-  auto copy = cast<scf::ForOp>(b.clone(*loop, mapping));
-  copy.getLowerBoundMutable().assign(body.getArgument(0));
-  copy.getUpperBoundMutable().assign(body.getArgument(1));
-  if (ranges == 2) {
-    scf::ForOp innerCopy = perfectlyNestedInner(copy);
-    innerCopy.getLowerBoundMutable().assign(body.getArgument(2));
-    innerCopy.getUpperBoundMutable().assign(body.getArgument(3));
-  }
-  func::ReturnOp::create(b, loc);
-  // The constant bounds replaced by arguments (nvcc warns of unused
-  // variables).
-  eraseDeadOps(body.getBody().front());
+  const SmallVector<Value> &buffers = outlined->buffers;
 
   // The kernel and its launch: CUDA C++ on the launcher's declaration.
-  SmallVector<std::string> params, args,
-      prototype(2 * ranges, std::string("size_t"));
-  for (auto [i, buffer] : llvm::enumerate(buffers)) {
-    std::string type =
-        cTypeOf(cast<MemRefType>(buffer.getType()).getElementType());
-    params.push_back(type + " *a" + std::to_string(i));
-    args.push_back("a" + std::to_string(i));
-    prototype.push_back(type + " *");
-  }
+  SmallVector<std::string> prototype(innerParallel ? 4 : 2, "size_t");
+  prototype.append(outlined->pointerTypes);
+  const SmallVector<std::string> &params = outlined->params,
+                                 &args = outlined->args;
   int64_t lower = *getConstantIntValue(loop.getLowerBound());
   int64_t upper = *getConstantIntValue(loop.getUpperBound());
   std::string argList = llvm::join(args, ", ");
@@ -180,8 +121,8 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
     threads *= level.trips;
   std::string kernelBody, comment;
   if (grid.empty()) {
-    kernelBody = llvm::formatv("  {0}({1}u, {2}u{3});\n", name, lower, upper,
-                               tail);
+    kernelBody =
+        llvm::formatv("  {0}({1}u, {2}u{3});\n", name, lower, upper, tail);
     comment = *trips <= 1 ? "a single iteration: one thread"
                           : "iterations depend on each other: one thread";
   } else {
@@ -192,36 +133,35 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
         outerParallel ? range(grid.front(), outerIndex)
                       : llvm::formatv("{0}u, {1}u", lower, upper).str();
     std::string innerRange =
-        innerParallel ? ", " + range(grid.back(),
-                                     outerParallel
-                                         ? "(t % " +
-                                               std::to_string(*innerTrips) +
-                                               "u)"
-                                         : "t")
-                      : "";
+        innerParallel
+            ? ", " + range(grid.back(),
+                           outerParallel
+                               ? "(t % " + std::to_string(*innerTrips) + "u)"
+                               : "t")
+            : "";
     kernelBody = llvm::formatv(
         "  const size_t t = size_t(blockIdx.x) * blockDim.x + threadIdx.x;\n"
         "  if (t < {0}u)\n    {1}({2}{3}{4});\n",
         threads, name, outerRange, innerRange, tail);
-    comment = llvm::formatv("{0} independent iterations, a thread each",
-                            threads);
+    comment =
+        llvm::formatv("{0} independent iterations, a thread each", threads);
   }
-  std::string launch =
-      grid.empty() ? "1, 1"
-                   : llvm::formatv("tern::cuda::blocks_for({0}, "
-                                   "tern::cuda::kLoopBlock), "
-                                   "tern::cuda::kLoopBlock",
-                                   threads)
-                         .str();
-  std::string source = llvm::formatv(
-      "__device__ void {0}({1});\n"
-      "// {2}\n"
-      "__global__ void {0}_kernel({3}) {{\n{4}}\n"
-      "static void {0}_launch({3}) {{\n"
-      "  {0}_kernel<<<{5}>>>({6});\n"
-      "  tern::cuda::check_launch(\"{0}_kernel\");\n}\n",
-      name, llvm::join(prototype, ", "), comment, llvm::join(params, ", "),
-      kernelBody, launch, argList);
+  std::string launch = grid.empty()
+                           ? "1, 1"
+                           : llvm::formatv("tern::cuda::blocks_for({0}, "
+                                           "tern::cuda::kLoopBlock), "
+                                           "tern::cuda::kLoopBlock",
+                                           threads)
+                                 .str();
+  std::string source =
+      llvm::formatv("__device__ void {0}({1});\n"
+                    "// {2}\n"
+                    "__global__ void {0}_kernel({3}) {{\n{4}}\n"
+                    "static void {0}_launch({3}) {{\n"
+                    "  {0}_kernel<<<{5}>>>({6});\n"
+                    "  tern::cuda::check_launch(\"{0}_kernel\");\n}\n",
+                    name, llvm::join(prototype, ", "), comment,
+                    llvm::join(params, ", "), kernelBody, launch, argList);
   auto launcher = func::FuncOp::create(
       declarations, loc, name + "_launch",
       FunctionType::get(context, ValueRange(buffers).getTypes(), {}));
