@@ -3,6 +3,9 @@
 
 #include "passes/multiply/MultiplyFree.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+
 #include "tern/layout.h"
 
 using namespace mlir;
@@ -64,4 +67,31 @@ mlir::tern::ternaryWeightValues(const LinearClaim &claim) {
             bytes + r * rowBytes, claim.k, values.data() + r * claim.k))
       return failure();
   return values;
+}
+
+FailureOr<Value> mlir::tern::packedWeightsConstant(
+    const LinearClaim &claim, StringRef layout, int64_t bytes,
+    const TargetOptions &options,
+    llvm::function_ref<void(const int8_t *, uint8_t *)> pack) {
+  LinearOp op = claim.op;
+  OpBuilder b(op);
+  Attribute source, packed;
+  matchPattern(op.getWeights(), m_Constant(&source));
+  Attribute key =
+      source ? b.getArrayAttr({source, b.getStringAttr(layout)}) : Attribute();
+  if (key && options.derivedWeights)
+    packed = options.derivedWeights->lookup(key);
+  if (!packed) {
+    FailureOr<std::vector<int8_t>> values = ternaryWeightValues(claim);
+    if (failed(values))
+      return op.emitError("cannot read the constant weights of this layer");
+    std::vector<char> data(static_cast<size_t>(bytes));
+    pack(values->data(), reinterpret_cast<uint8_t *>(data.data()));
+    auto type = RankedTensorType::get({bytes}, b.getI8Type());
+    packed = DenseElementsAttr::getFromRawBuffer(type, data);
+    if (key && options.derivedWeights)
+      (*options.derivedWeights)[key] = packed;
+  }
+  return Value(
+      arith::ConstantOp::create(b, op.getLoc(), cast<TypedAttr>(packed)));
 }

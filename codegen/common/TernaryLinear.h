@@ -10,6 +10,7 @@
 #ifndef TERN_CODEGEN_COMMON_TERNARYLINEAR_H
 #define TERN_CODEGEN_COMMON_TERNARYLINEAR_H
 
+#include "codegen/Target.h"
 #include "dialect/LowBit.h"
 
 #include <optional>
@@ -32,6 +33,16 @@ std::string layerName(Location loc);
 
 /// Unpacks the claimed op's constant weights into row-major int8 values.
 FailureOr<std::vector<int8_t>> ternaryWeightValues(const LinearClaim &claim);
+
+/// The claimed layer's weights repacked by `pack` (the unpacked values in,
+/// `bytes` bytes of the target's layout out) as a constant before the op.
+/// The result is made once per weight constant and `layout` name in a
+/// compilation (TargetOptions::derivedWeights: an LLM's decode and prefill
+/// steps share it).
+FailureOr<Value>
+packedWeightsConstant(const LinearClaim &claim, StringRef layout, int64_t bytes,
+                      const TargetOptions &options,
+                      llvm::function_ref<void(const int8_t *, uint8_t *)> pack);
 
 } // namespace mlir::tern
 

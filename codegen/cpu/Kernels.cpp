@@ -7,11 +7,9 @@
 #include "passes/Passes.h"
 #include "passes/multiply/MultiplyFree.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -80,28 +78,13 @@ LogicalResult lowerClaim(const LinearClaim &claim,
                                    kRowsPerTile, claim.n, claim.k};
   OpBuilder b(op);
   Location loc = op.getLoc();
-  // Tiles already made from the same constant in this compilation (the
-  // other step of an LLM) are reused.
-  Attribute source, tiles;
-  matchPattern(op.getWeights(), m_Constant(&source));
-  Attribute key =
-      source ? b.getArrayAttr({source, b.getStringAttr(t3 ? "t3" : "i2")})
-             : Attribute();
-  if (key && options.derivedWeights)
-    tiles = options.derivedWeights->lookup(key);
-  if (!tiles) {
-    FailureOr<std::vector<int8_t>> values = ternaryWeightValues(claim);
-    if (failed(values))
-      return op.emitError("cannot read the constant weights of this layer");
-    std::vector<char> packed(size_t(layout.bytes()));
-    ::tern::cpu::pack_weights(layout, values->data(),
-                              reinterpret_cast<uint8_t *>(packed.data()));
-    auto bytesType = RankedTensorType::get({layout.bytes()}, b.getI8Type());
-    tiles = DenseElementsAttr::getFromRawBuffer(bytesType, packed);
-    if (key && options.derivedWeights)
-      (*options.derivedWeights)[key] = tiles;
-  }
-  Value weights = arith::ConstantOp::create(b, loc, cast<TypedAttr>(tiles));
+  FailureOr<Value> weights =
+      packedWeightsConstant(claim, t3 ? "t3" : "i2", layout.bytes(), options,
+                            [&](const int8_t *values, uint8_t *out) {
+                              ::tern::cpu::pack_weights(layout, values, out);
+                            });
+  if (failed(weights))
+    return failure();
   auto bufferOf = [&](Value tensor) -> Value {
     auto type = cast<RankedTensorType>(tensor.getType());
     return bufferization::ToBufferOp::create(
@@ -112,7 +95,7 @@ LogicalResult lowerClaim(const LinearClaim &claim,
   auto outType =
       MemRefType::get(resultType.getShape(), resultType.getElementType());
   SmallVector<Value> args = {bufferOf(op.getInput()),
-                             bufferOf(op.getInputScales()), bufferOf(weights),
+                             bufferOf(op.getInputScales()), bufferOf(*weights),
                              bufferOf(op.getWeightScales())};
   Value out = memref::AllocOp::create(b, loc, outType);
   args.push_back(out);

@@ -5,9 +5,7 @@
 #include "codegen/common/TernaryLinear.h"
 #include "passes/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include "tern/cuda/w2.h"
@@ -30,29 +28,13 @@ LogicalResult lowerLinear(const LinearClaim &claim, KernelCallBuilder &calls,
                           const TargetOptions &options) {
   LinearOp op = claim.op;
   ::tern::cuda::W2Layout layout{claim.n, claim.k};
-  OpBuilder b(op);
-  // Packed weights already made from the same constant in this compilation
-  // (the other step of an LLM) are reused.
-  Attribute source, packed;
-  matchPattern(op.getWeights(), m_Constant(&source));
-  Attribute key = source ? b.getArrayAttr({source, b.getStringAttr("cuda-w2")})
-                         : Attribute();
-  if (key && options.derivedWeights)
-    packed = options.derivedWeights->lookup(key);
-  if (!packed) {
-    FailureOr<std::vector<int8_t>> values = ternaryWeightValues(claim);
-    if (failed(values))
-      return op.emitError("cannot read the constant weights of this layer");
-    std::vector<char> bytes(size_t(layout.bytes()));
-    ::tern::cuda::pack_w2(layout, values->data(),
-                          reinterpret_cast<uint8_t *>(bytes.data()));
-    auto type = RankedTensorType::get({layout.bytes()}, b.getI8Type());
-    packed = DenseElementsAttr::getFromRawBuffer(type, bytes);
-    if (key && options.derivedWeights)
-      (*options.derivedWeights)[key] = packed;
-  }
-  Value weights =
-      arith::ConstantOp::create(b, op.getLoc(), cast<TypedAttr>(packed));
+  FailureOr<Value> weights =
+      packedWeightsConstant(claim, "cuda-w2", layout.bytes(), options,
+                            [&](const int8_t *values, uint8_t *out) {
+                              ::tern::cuda::pack_w2(layout, values, out);
+                            });
+  if (failed(weights))
+    return failure();
   std::string layer = layerName(op.getLoc());
   std::string call = llvm::formatv(
       "// tern.linear{0}: {1}x{2} by {3}x{2} ternary weights, W2 ({4} "
@@ -64,9 +46,10 @@ LogicalResult lowerLinear(const LinearClaim &claim, KernelCallBuilder &calls,
       layer.empty() ? "" : " '" + layer + "'", claim.m, claim.k, claim.n,
       layout.bytes(), claim.perToken ? "true" : "false",
       claim.perChannel ? "true" : "false");
-  SmallVector<Value> inputs = {op.getInput(), op.getInputScales(), weights,
+  SmallVector<Value> inputs = {op.getInput(), op.getInputScales(), *weights,
                                op.getWeightScales()};
-  auto sums = MemRefType::get({claim.m, claim.n}, b.getI32Type());
+  auto sums = MemRefType::get({claim.m, claim.n},
+                              IntegerType::get(op.getContext(), 32));
   return calls.lower(op, inputs, "linear", call, "tern/cuda/linear.cuh",
                      {sums});
 }
