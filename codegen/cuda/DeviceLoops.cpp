@@ -3,12 +3,12 @@
 // After lowering to loops, the entry function holds buffer views, calls to
 // hand-written kernels, and loop nests. The entry runs on the host, so each
 // loop nest moves to the device: its body is outlined into a __device__
-// function over an iteration range, and a __global__ kernel runs it with
-// one thread per outer iteration when iterations are independent
-// (LoopAnalysis.h), or on one thread when they are not (a reduction over
-// the outer loop). Stray memory accesses outside loops are wrapped in a
-// one-iteration loop first. Each element is computed by the same operations
-// as on the CPU.
+// function over an iteration range (common/LoopOutlining.h), and a
+// __global__ kernel runs it with a thread per iteration of each level whose
+// iterations are independent (LoopAnalysis.h): the outer loop and a
+// perfectly nested inner loop. A nest with neither runs on one thread.
+// Stray memory accesses outside loops are wrapped in a one-iteration loop
+// first. Each element is computed by the same operations as on the CPU.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/common/LoopAnalysis.h"

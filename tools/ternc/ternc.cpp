@@ -72,7 +72,9 @@ static cl::opt<std::string>
     targetName("target",
                cl::desc("Code generator, optionally with a variant: cpu "
                         "(= cpu:native), cpu:x86-64-v3, cpu:avx512, "
-                        "cpu:neon, cpu:scalar"),
+                        "cpu:neon, cpu:scalar; cuda (= cuda:native), "
+                        "cuda:sm_80, cuda:sm_90, cuda:sm_90a; skeleton "
+                        "(--list-targets)"),
                cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string> weightFormat(
     "weight-format",

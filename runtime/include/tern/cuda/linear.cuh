@@ -77,8 +77,8 @@ __host__ __device__ __forceinline__ int staged_index(int g, int words) {
   return (g % 4) * (words / 4) + g / 4;
 }
 
-/* Row `row`'s sum over lane steps [first, end) stepping by `stride`: what
- * one lane adds up before the warp's reduction. */
+/* A row's sum over lane steps first, first + stride, ... below `steps`:
+ * what one lane adds up before the warp's reduction. */
 __host__ __device__ __forceinline__ int row_partial(const uint4 *codes,
                                                     const int4 *staged,
                                                     int steps, int first,
