@@ -7,7 +7,9 @@
 //     I2_S-style AVX2 maddubs kernel, baseline_i2s.h) and each tern format
 //     and ISA, cold (rotating over 768 MiB of weight copies, so every call
 //     reads DRAM) and hot (one copy);
-//   * batch-128 GEMM (prefill) in GOPS;
+//   * batch-128 GEMM (prefill) in GOPS, against the int8 peak of the ISA's
+//     multiply-add (register-only chains: AVX2 maddubs + add, AVX-512
+//     vpdpbusd), measured on the same threads;
 // and prints a table of each figure as a ratio to the bandwidth and to the
 // baseline measured in the same run. Usage and the latest table:
 // bench/README.md.
@@ -316,6 +318,71 @@ void gemm(benchmark::State &state, Kernel kernel, Shape shape, int threads,
                          benchmark::Counter::kIsIterationInvariantRate);
 }
 
+//===--- int8 multiply-add peak -------------------------------------------===//
+
+/* Independent register-only chains (12 accumulators hide the latency), so
+ * the rate is the core's throughput for the instruction the GEMM's inner
+ * loop is made of: AVX2 maddubs (32 multiply-adds into int16) plus the add
+ * that accumulates it, or AVX-512 vpdpbusd (64 multiply-adds into int32). */
+constexpr int kPeakChains = 12;
+constexpr int64_t kPeakIterations = 1 << 22;
+
+struct PeakJob {
+  bool avx512;
+  uint64_t sink[64];
+};
+
+__attribute__((target("avx2"))) uint64_t maddubsChains() {
+  __m256i acc[kPeakChains], a = _mm256_set1_epi8(2), b = _mm256_set1_epi8(3);
+  for (auto &v : acc)
+    v = _mm256_setzero_si256();
+  for (int64_t i = 0; i < kPeakIterations; ++i)
+#pragma GCC unroll 12
+    for (int c = 0; c < kPeakChains; ++c) {
+      __m256i p;
+      __asm__ volatile("vpmaddubsw %2, %1, %0" : "=v"(p) : "v"(a), "v"(b));
+      __asm__ volatile("vpaddw %1, %0, %0" : "+v"(acc[c]) : "v"(p));
+    }
+  for (int c = 1; c < kPeakChains; ++c)
+    acc[0] = _mm256_add_epi16(acc[0], acc[c]);
+  return uint64_t(_mm256_extract_epi64(acc[0], 0));
+}
+
+__attribute__((target("avx512f,avx512vnni"))) uint64_t vpdpbusdChains() {
+  __m512i acc[kPeakChains], a = _mm512_set1_epi8(2), b = _mm512_set1_epi8(3);
+  for (auto &v : acc)
+    v = _mm512_setzero_si512();
+  for (int64_t i = 0; i < kPeakIterations; ++i)
+#pragma GCC unroll 12
+    for (int c = 0; c < kPeakChains; ++c)
+      __asm__ volatile("vpdpbusd %2, %1, %0" : "+v"(acc[c]) : "v"(a), "v"(b));
+  for (int c = 1; c < kPeakChains; ++c)
+    acc[0] = _mm512_add_epi32(acc[0], acc[c]);
+  alignas(64) uint64_t lanes[8];
+  _mm512_store_si512(lanes, acc[0]);
+  return lanes[0];
+}
+
+void peakTask(void *opaque, int thread, int) {
+  auto *job = static_cast<PeakJob *>(opaque);
+  job->sink[thread % 64] = job->avx512 ? vpdpbusdChains() : maddubsChains();
+}
+
+void int8Peak(benchmark::State &state, bool avx512, int threads) {
+  PeakJob job{avx512, {}};
+  for (auto _ : state)
+    tern_pool_run(poolOf(threads), peakTask, &job);
+  // 2 ops (multiply, add) per multiply-add.
+  double macs = double(kPeakIterations) * kPeakChains * (avx512 ? 64 : 32);
+  state.counters["GOPS"] = benchmark::Counter(
+      2 * macs * threads, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+std::string peakName(bool avx512, int threads) {
+  return std::string("peak/") + (avx512 ? "vpdpbusd" : "maddubs") + "/t" +
+         std::to_string(threads);
+}
+
 //===--- The summary table ------------------------------------------------===//
 
 /// Collects every run's rate counter by name while printing as usual.
@@ -371,6 +438,17 @@ void registerAll(std::vector<std::unique_ptr<std::vector<uint8_t>>> &keep) {
           ->ReportAggregatesOnly(true)
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
+  for (bool avx512 : {false, true}) {
+    if (!hasFeatures(avx512 ? "avx512f,avx512vnni" : "avx2"))
+      continue;
+    benchmark::RegisterBenchmark(peakName(avx512, 2).c_str(), int8Peak, avx512,
+                                 2)
+        ->Iterations(1)
+        ->Repetitions(5)
+        ->ReportAggregatesOnly(true)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
   for (const Shape &shape : kShapes) {
     std::vector<int8_t> trits = randomTrits(shape);
     for (Kernel kernel : kKernels) {
@@ -447,7 +525,11 @@ void printSummary(const std::map<std::string, double> &rates) {
                     baseHot ? weightsPerSecond(kernel, false) / baseHot : 0);
       }
   std::printf("\n## Batch-128 GEMM, 2 threads (GOPS = 2 M N K / s)\n\n"
-              "| K x N | kernel | GOPS | x baseline |\n|---|---|---:|---:|\n");
+              "int8 peak on 2 threads: maddubs %.0f GOPS, vpdpbusd %.0f GOPS "
+              "(0: not on this CPU)\n\n"
+              "| K x N | kernel | GOPS | x baseline | / ISA peak |\n"
+              "|---|---|---:|---:|---:|\n",
+              rate(peakName(false, 2)), rate(peakName(true, 2)));
   for (const Shape &shape : kShapes)
     for (Kernel kernel : kKernels)
       for (bool amx : {false, true}) {
@@ -457,9 +539,14 @@ void printSummary(const std::map<std::string, double> &rates) {
         if (gops == 0)
           continue;
         double base = rate(gemmName(shape, Kernel::Baseline, 2, false));
-        std::printf("| %s | %s | %.0f | %.2f |\n", shapeName(shape).c_str(),
-                    gemmKernelName(kernel, amx).c_str(), gops,
-                    base ? gops / base : 0);
+        // AMX has its own, far higher peak: no ratio for it.
+        bool avx512 = kernel == Kernel::I2Avx512 || kernel == Kernel::T3Avx512;
+        double peak = amx ? 0 : rate(peakName(avx512, 2));
+        std::printf(
+            "| %s | %s | %.0f | %.2f | %s |\n", shapeName(shape).c_str(),
+            gemmKernelName(kernel, amx).c_str(), gops, base ? gops / base : 0,
+            peak ? (std::to_string(int(100 * gops / peak + 0.5)) + "%").c_str()
+                 : "-");
       }
   std::printf("\nAMX-INT8 %s on this machine.\n",
               amx_available() ? "is available" : "is not available");
