@@ -65,14 +65,21 @@ namespace {
 const char *const kRuntimeFlags[] = {"-O2", "-pthread", "-std=c11"};
 
 /// `$TERN_CACHE_DIR/runtime-<hash>.a`: the runtime compiled by `cc` with
-/// kRuntimeFlags, named by a hash of its sources and the command, so a
-/// changed runtime or compiler never reuses a stale archive. Empty when
+/// kRuntimeFlags, named by a hash of its sources, the command and the
+/// compiler's file, so a changed runtime or compiler never reuses a stale
+/// archive. Empty when
 /// TERN_CACHE_DIR is unset (nothing is written outside the output).
 std::string cachedRuntimePath(const std::string &cc) {
   const char *dir = std::getenv("TERN_CACHE_DIR");
   if (!dir || !*dir)
     return "";
+  // The compiler by path, size and time: an upgraded compiler at the same
+  // path gets a new archive.
   std::string key = cc;
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(cc, status))
+    key += " " + std::to_string(status.getSize()) + " " +
+           std::to_string(llvm::sys::toTimeT(status.getLastModificationTime()));
   for (const char *flag : kRuntimeFlags)
     key += std::string(" ") + flag;
   for (const EmbeddedFile &file : embeddedRuntimeFiles()) {
