@@ -1,9 +1,8 @@
 //===- ModelSources.cpp - the hand-written parts of an output folder ------===//
 #include "codegen/common/ModelSources.h"
 
-#include "codegen/common/Passes.h"
-
 #include "codegen/common/EmbeddedRuntime.h"
+#include "codegen/common/Passes.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -67,8 +67,8 @@ const char *const kRuntimeFlags[] = {"-O2", "-pthread", "-std=c11"};
 /// `$TERN_CACHE_DIR/runtime-<hash>.a`: the runtime compiled by `cc` with
 /// kRuntimeFlags, named by a hash of its sources, the command and the
 /// compiler's file, so a changed runtime or compiler never reuses a stale
-/// archive. Empty when
-/// TERN_CACHE_DIR is unset (nothing is written outside the output).
+/// archive. Empty when TERN_CACHE_DIR is unset (nothing is written outside
+/// the output).
 std::string cachedRuntimePath(const std::string &cc) {
   const char *dir = std::getenv("TERN_CACHE_DIR");
   if (!dir || !*dir)
