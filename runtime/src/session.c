@@ -111,7 +111,9 @@ tern_status tern_session_open(const tern_model_desc *model,
     tern_session_close(session);
     return status;
   }
-  status = tern_session_set_threads(session, tern_cpu_count());
+  /* A device model's kernels run on the device: no CPU threads. */
+  if (!model->device)
+    status = tern_session_set_threads(session, tern_cpu_count());
   if (status != TERN_OK) {
     tern_session_close(session);
     return status;
@@ -234,6 +236,8 @@ void tern_session_close(tern_session *session) {
 tern_status tern_session_set_threads(tern_session *session, int threads) {
   if (session->base)
     return tern_session_set_threads(session->base, threads);
+  if (session->model->device)
+    return TERN_OK;
   if (session->pool && tern_pool_threads(session->pool) == threads)
     return TERN_OK;
   tern_pool *pool;

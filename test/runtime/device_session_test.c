@@ -131,6 +131,9 @@ int main(int argc, char **argv) {
   tern_session *session;
   EXPECT(tern_session_open(&model, path, &session) == TERN_OK);
   EXPECT(uploads == 1); /* the weights, once */
+  /* The kernels run on the device: no CPU threads. */
+  EXPECT(tern_session_set_threads(session, 4) == TERN_OK);
+  EXPECT(tern_session_threads(session) == 1);
   for (int run = 0; run < 2; ++run) {
     float x[4] = {1, 2, 3, (float)run}, y[4] = {0};
     const void *in[] = {x};

@@ -174,7 +174,9 @@ tern_status tern_session_open_sibling(const tern_model_desc *model,
 tern_status tern_session_run(tern_session *session, const void *const *inputs,
                              void *const *outputs);
 /* Kernels split their output rows over `threads` threads (the caller plus
- * persistent workers). A new session uses every online CPU. */
+ * persistent workers). A new session uses every online CPU. A device
+ * model (tern_model_desc.device) uses no CPU threads: this does nothing
+ * and tern_session_threads says 1. */
 tern_status tern_session_set_threads(tern_session *session, int threads);
 int tern_session_threads(const tern_session *session);
 void tern_session_close(tern_session *session);
