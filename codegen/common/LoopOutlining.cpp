@@ -3,6 +3,7 @@
 
 #include "codegen/common/LoopAnalysis.h"
 #include "codegen/common/ModelSources.h"
+#include "codegen/common/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
@@ -88,4 +89,20 @@ FailureOr<OutlinedLoop> mlir::tern::outlineLoopNest(scf::ForOp loop,
       op.erase();
   outlined.body = body;
   return outlined;
+}
+
+void mlir::tern::replaceLoopWithKernelCall(scf::ForOp loop, StringRef name,
+                                           ArrayRef<Value> buffers,
+                                           StringRef source, StringRef include,
+                                           OpBuilder &declarations) {
+  Location loc = loop.getLoc();
+  auto kernel = func::FuncOp::create(
+      declarations, loc, name,
+      FunctionType::get(loop.getContext(), ValueRange(buffers).getTypes(), {}));
+  kernel.setPrivate();
+  kernel->setAttr(kKernelSourceAttr, declarations.getStringAttr(source));
+  kernel->setAttr(kKernelIncludeAttr, declarations.getStringAttr(include));
+  OpBuilder at(loop);
+  func::CallOp::create(at, loc, kernel, buffers);
+  loop.erase();
 }

@@ -39,6 +39,13 @@ FailureOr<OutlinedLoop> outlineLoopNest(scf::ForOp loop, StringRef name,
                                         bool innerRange,
                                         OpBuilder &declarations);
 
+/// Replaces `loop` by a call to a new private function `name` over
+/// `buffers`, whose C++ body `source` (including `include`) rides on its
+/// declaration (kKernelSourceAttr): the code that runs an outlined nest.
+void replaceLoopWithKernelCall(scf::ForOp loop, StringRef name,
+                               ArrayRef<Value> buffers, StringRef source,
+                               StringRef include, OpBuilder &declarations);
+
 } // namespace mlir::tern
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef TERN_CODEGEN_COMMON_PASSES_H
 #define TERN_CODEGEN_COMMON_PASSES_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -32,6 +33,12 @@ void buildLowerToLoopsPipeline(OpPassManager &pm);
 /// Loops to EmitC: tern-convert-to-emitc, then single-use values folded
 /// into C expressions (a[i * 8 + j] rather than a variable per operation).
 void buildToEmitCPipeline(OpPassManager &pm);
+
+/// Runs buildLowerToLoopsPipeline on `module` and records the arena size
+/// planned for `entry` on the module, where the descriptor reads it.
+LogicalResult lowerToLoops(ModuleOp module, func::FuncOp entry);
+/// Runs buildToEmitCPipeline on `module`.
+LogicalResult lowerToEmitC(ModuleOp module);
 
 void registerCodegenPasses();
 

@@ -2,6 +2,7 @@
 #include "codegen/common/Passes.h"
 
 #include "mlir/Dialect/EmitC/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "passes/Passes.h"
 
@@ -44,6 +45,22 @@ void tern::buildLowerToLoopsPipeline(OpPassManager &pm) {
 void tern::buildToEmitCPipeline(OpPassManager &pm) {
   pm.addPass(createTernConvertToEmitC());
   pm.addPass(emitc::createFormExpressionsPass());
+}
+
+LogicalResult tern::lowerToLoops(ModuleOp module, func::FuncOp entry) {
+  PassManager pm(module.getContext());
+  buildLowerToLoopsPipeline(pm);
+  if (failed(pm.run(module)))
+    return failure();
+  if (Attribute arena = entry->getAttr(kArenaBytesAttr))
+    module->setAttr(kArenaBytesAttr, arena);
+  return success();
+}
+
+LogicalResult tern::lowerToEmitC(ModuleOp module) {
+  PassManager pm(module.getContext());
+  buildToEmitCPipeline(pm);
+  return pm.run(module);
 }
 
 void tern::registerCodegenPasses() {

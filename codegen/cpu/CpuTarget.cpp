@@ -18,7 +18,6 @@
 #include "mlir/Dialect/EmitC/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -64,18 +63,12 @@ public:
     if (failed(cpu::lowerLinearKernels(module, *variant, options)) ||
         failed(cpu::lowerLlmKernels(module, *variant, options)))
       return failure();
-    PassManager pm(module.getContext());
-    buildLowerToLoopsPipeline(pm);
-    if (failed(pm.run(module)))
+    if (failed(lowerToLoops(module, *entry)))
       return failure();
     cpu::outlineParallelLoops(module, options);
-    if (auto arena = (*entry)->getAttr(kArenaBytesAttr))
-      module->setAttr(kArenaBytesAttr, arena);
     if (stage == EmitKind::Loops)
       return success();
-    PassManager toEmitC(module.getContext());
-    buildToEmitCPipeline(toEmitC);
-    return toEmitC.run(module);
+    return lowerToEmitC(module);
   }
 
   LogicalResult emitSources(ModuleOp module, ModuleOp prefill,

@@ -50,8 +50,6 @@ public:
       return;
     ++count;
     const SmallVector<Value> &buffers = outlined->buffers;
-    Location loc = loop.getLoc();
-    MLIRContext *context = loop.getContext();
 
     // The kernel that splits the range: C++ on its declaration.
     SmallVector<std::string> args = {"begin", "end"},
@@ -69,16 +67,8 @@ public:
         *getConstantIntValue(loop.getLowerBound()),
         *getConstantIntValue(loop.getUpperBound()),
         *getConstantIntValue(loop.getStep()), llvm::join(args, ", "));
-    auto kernel = func::FuncOp::create(
-        declarations, loc, name + "_parallel",
-        FunctionType::get(context, ValueRange(buffers).getTypes(), {}));
-    kernel.setPrivate();
-    kernel->setAttr(kKernelSourceAttr, declarations.getStringAttr(source));
-    kernel->setAttr(kKernelIncludeAttr,
-                    declarations.getStringAttr("tern/cpu/parallel.h"));
-    OpBuilder at(loop);
-    func::CallOp::create(at, loc, kernel, buffers);
-    loop.erase();
+    replaceLoopWithKernelCall(loop, name + "_parallel", buffers, source,
+                              "tern/cpu/parallel.h", declarations);
   }
 
 private:

@@ -22,7 +22,6 @@
 #include "mlir/Dialect/EmitC/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -135,20 +134,14 @@ public:
 
     if (failed(cuda::lowerKernels(module, options)))
       return failure();
-    PassManager pm(module.getContext());
-    buildLowerToLoopsPipeline(pm);
-    if (failed(pm.run(module)) ||
+    if (failed(lowerToLoops(module, *entry)) ||
         failed(cuda::outlineDeviceLoops(module, options)))
       return failure();
-    if (auto arena = (*entry)->getAttr(kArenaBytesAttr))
-      module->setAttr(kArenaBytesAttr, arena);
     if (stage == EmitKind::Loops)
       return success();
     auto deviceFunctions =
         module->getAttrOfType<ArrayAttr>(cuda::kDeviceFunctionsAttr);
-    PassManager toEmitC(module.getContext());
-    buildToEmitCPipeline(toEmitC);
-    if (failed(toEmitC.run(module)))
+    if (failed(lowerToEmitC(module)))
       return failure();
     // Outlined loop bodies run on the device.
     llvm::StringSet<> names;

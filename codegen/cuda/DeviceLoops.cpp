@@ -98,8 +98,6 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
                           "value that is not a dense buffer");
   ++count;
   names.push_back(declarations.getStringAttr(name));
-  Location loc = loop.getLoc();
-  MLIRContext *context = loop.getContext();
   const SmallVector<Value> &buffers = outlined->buffers;
 
   // The kernel and its launch: CUDA C++ on the launcher's declaration.
@@ -162,16 +160,8 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
                     "  tern::cuda::check_launch(\"{0}_kernel\");\n}\n",
                     name, llvm::join(prototype, ", "), comment,
                     llvm::join(params, ", "), kernelBody, launch, argList);
-  auto launcher = func::FuncOp::create(
-      declarations, loc, name + "_launch",
-      FunctionType::get(context, ValueRange(buffers).getTypes(), {}));
-  launcher.setPrivate();
-  launcher->setAttr(kKernelSourceAttr, declarations.getStringAttr(source));
-  launcher->setAttr(kKernelIncludeAttr,
-                    declarations.getStringAttr("tern/cuda/device.cuh"));
-  OpBuilder at(loop);
-  func::CallOp::create(at, loc, launcher, buffers);
-  loop.erase();
+  replaceLoopWithKernelCall(loop, name + "_launch", buffers, source,
+                            "tern/cuda/device.cuh", declarations);
   return success();
 }
 

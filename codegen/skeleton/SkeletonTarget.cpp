@@ -16,7 +16,6 @@
 #include "codegen/common/Toolchain.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Pass/PassManager.h"
 
 #include "tern/runtime.h"
 
@@ -56,17 +55,11 @@ public:
     FailureOr<func::FuncOp> entry = prepareEntry(module, options);
     if (failed(entry))
       return failure();
-    PassManager pm(module.getContext());
-    buildLowerToLoopsPipeline(pm);
-    if (failed(pm.run(module)))
+    if (failed(lowerToLoops(module, *entry)))
       return failure();
-    if (auto arena = (*entry)->getAttr(kArenaBytesAttr))
-      module->setAttr(kArenaBytesAttr, arena);
     if (stage == EmitKind::Loops)
       return success();
-    PassManager toEmitC(module.getContext());
-    buildToEmitCPipeline(toEmitC);
-    return toEmitC.run(module);
+    return lowerToEmitC(module);
   }
 
   // 4. The output folder: the C++ of the module, the descriptor the runtime

@@ -168,38 +168,29 @@ static tern_status run_on_device(tern_session *session,
     error = device->finish();
   }
   for (int32_t i = 0; i < model->num_outputs && !error; ++i)
-    error = device->download(outputs[i],
-                             session->buffers[model->num_inputs + i],
-                             tensor_bytes(&model->outputs[i]));
+    error =
+        device->download(outputs[i], session->buffers[model->num_inputs + i],
+                         tensor_bytes(&model->outputs[i]));
   return error ? device_failure(model, error) : TERN_OK;
 }
 
 tern_status tern_session_run(tern_session *session, const void *const *inputs,
                              void *const *outputs) {
   const tern_model_desc *model = session->model;
-  if (model->device) {
-    for (int32_t i = 0; i < model->num_inputs; ++i)
-      if (!inputs[i])
-        return tern_fail(TERN_ERROR_ARGUMENT, "input %d (%s) is NULL", i,
-                         model->inputs[i].name);
-    for (int32_t i = 0; i < model->num_outputs; ++i)
-      if (!outputs[i])
-        return tern_fail(TERN_ERROR_ARGUMENT, "output %d (%s) is NULL", i,
-                         model->outputs[i].name);
-    return run_on_device(session, inputs, outputs);
-  }
-  for (int32_t i = 0; i < model->num_inputs; ++i) {
+  for (int32_t i = 0; i < model->num_inputs; ++i)
     if (!inputs[i])
       return tern_fail(TERN_ERROR_ARGUMENT, "input %d (%s) is NULL", i,
                        model->inputs[i].name);
-    session->buffers[i] = (void *)inputs[i];
-  }
-  for (int32_t i = 0; i < model->num_outputs; ++i) {
+  for (int32_t i = 0; i < model->num_outputs; ++i)
     if (!outputs[i])
       return tern_fail(TERN_ERROR_ARGUMENT, "output %d (%s) is NULL", i,
                        model->outputs[i].name);
+  if (model->device)
+    return run_on_device(session, inputs, outputs);
+  for (int32_t i = 0; i < model->num_inputs; ++i)
+    session->buffers[i] = (void *)inputs[i];
+  for (int32_t i = 0; i < model->num_outputs; ++i)
     session->buffers[model->num_inputs + i] = outputs[i];
-  }
   tern_pool *outer = tern_pool_current();
   tern_pool_set_current(session->base ? session->base->pool : session->pool);
   model->entry(session->buffers, session->arena,
@@ -221,8 +212,8 @@ void tern_session_close(tern_session *session) {
   if (device) {
     if (session->arena)
       device->release(session->arena);
-    for (int32_t i = 0; session->buffers &&
-                        i < session->model->num_inputs + session->model->num_outputs;
+    for (int32_t i = 0; session->buffers && i < session->model->num_inputs +
+                                                    session->model->num_outputs;
          ++i)
       if (session->buffers[i])
         device->release(session->buffers[i]);
