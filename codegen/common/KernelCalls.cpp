@@ -11,6 +11,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cstdio>
+
 using namespace mlir;
 using namespace mlir::tern;
 
@@ -27,6 +29,12 @@ Value mlir::tern::constantBits(OpBuilder &b, Location loc, Value value,
   if (!data)
     return nullptr;
   return arith::ConstantOp::create(b, loc, cast<TypedAttr>(data));
+}
+
+std::string mlir::tern::floatLiteral(const APFloat &value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%af", value.convertToFloat());
+  return text;
 }
 
 KernelCallBuilder::KernelCallBuilder(ModuleOp module,

@@ -48,6 +48,9 @@ private:
 Value constantBits(OpBuilder &b, Location loc, Value value,
                    RankedTensorType bits);
 
+/// A float as an exact C++ literal (hexadecimal), for kernel call sources.
+std::string floatLiteral(const APFloat &value);
+
 } // namespace mlir::tern
 
 #endif

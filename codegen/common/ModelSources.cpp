@@ -381,3 +381,40 @@ mlir::tern::translateModel(ModuleOp module, const TargetOptions &options,
   return TranslatedModel{std::move(*signature), std::move(*weights),
                          std::move(source)};
 }
+
+LogicalResult mlir::tern::appendStepModel(ModuleOp step,
+                                          const TargetOptions &options,
+                                          ArrayRef<Attribute> weightValues,
+                                          const WeightsFile &weights,
+                                          StringRef device,
+                                          std::string &kernel) {
+  FailureOr<ModelSignature> signature = signatureOf(step, options);
+  if (failed(signature))
+    return failure();
+  // The same attributes in the same order (the steps share them) need no
+  // byte comparison.
+  if (ArrayRef<Attribute>(globalValues(step)) != weightValues) {
+    FailureOr<WeightsFile> own = buildWeightsFile(step);
+    if (failed(own))
+      return failure();
+    if (own->contents != weights.contents)
+      return step.emitError(
+          "the prefill step's weights differ from the decode step's "
+          "(compile with --prefill-tokens=1)");
+  }
+  signature->weightsBytes = weights.payloadBytes;
+  signature->weightsChecksum = weights.checksum;
+  signature->device = device.str();
+  if (auto features = step->getAttrOfType<StringAttr>("tern.cpu_features"))
+    signature->cpuFeatures = features.str();
+  for (auto global :
+       llvm::make_early_inc_range(step.getOps<memref::GlobalOp>()))
+    global.erase();
+  markUnusedArgumentsUsed(step);
+  llvm::raw_string_ostream os(kernel);
+  os << "\n// --- The prefill step ---\n";
+  if (failed(emitc::translateToCpp(step, os)))
+    return failure();
+  kernel += modelDescriptorSource(*signature, options);
+  return success();
+}

@@ -85,6 +85,16 @@ struct TranslatedModel {
 FailureOr<TranslatedModel>
 translateModel(ModuleOp module, const TargetOptions &options, StringRef banner);
 
+/// Appends to `kernel` the C++ and descriptor of `step`, a second model
+/// that must read exactly the weights file `weights`, made from globals
+/// holding `weightValues` (an LLM's prefill step, with its own symbol
+/// prefix in `options`). Its descriptor names `device`, as the first
+/// model's does (empty for the CPU).
+LogicalResult appendStepModel(ModuleOp step, const TargetOptions &options,
+                              ArrayRef<Attribute> weightValues,
+                              const WeightsFile &weights, StringRef device,
+                              std::string &kernel);
+
 /// Records the entry's inputs and outputs (names, ONNX types, shapes) on
 /// the module, where they survive bufferization and EmitC conversion.
 LogicalResult recordSignature(ModuleOp module, func::FuncOp entry);

@@ -97,7 +97,7 @@ public:
       TargetOptions prefillOptions = options;
       prefillOptions.symbolPrefix += "_prefill";
       if (failed(appendStepModel(prefill, prefillOptions, weightValues, weights,
-                                 kernel)))
+                                 /*device=*/"", kernel)))
         return failure();
       llm->prefillTokens = options.prefillTokens;
     }
@@ -127,44 +127,6 @@ public:
                     {cxx, "-O2", "-pthread"},
                     {"-lm"}};
     return buildFolder(dir, kind, how, options, error);
-  }
-
-private:
-  /// Appends the kernel and descriptor of `step`, a second model that must
-  /// read exactly the weights file `weights`, made from globals holding
-  /// `weightValues` (an LLM's prefill step).
-  LogicalResult appendStepModel(ModuleOp step, const TargetOptions &options,
-                                ArrayRef<Attribute> weightValues,
-                                const WeightsFile &weights,
-                                std::string &kernel) {
-    FailureOr<ModelSignature> signature = signatureOf(step, options);
-    if (failed(signature))
-      return failure();
-    // The same attributes in the same order (the steps share them) need no
-    // byte comparison.
-    if (ArrayRef<Attribute>(globalValues(step)) != weightValues) {
-      FailureOr<WeightsFile> own = buildWeightsFile(step);
-      if (failed(own))
-        return failure();
-      if (own->contents != weights.contents)
-        return step.emitError(
-            "the prefill step's weights differ from the decode step's "
-            "(compile with --prefill-tokens=1)");
-    }
-    signature->weightsBytes = weights.payloadBytes;
-    signature->weightsChecksum = weights.checksum;
-    if (auto features = step->getAttrOfType<StringAttr>("tern.cpu_features"))
-      signature->cpuFeatures = features.str();
-    for (auto global :
-         llvm::make_early_inc_range(step.getOps<memref::GlobalOp>()))
-      global.erase();
-    markUnusedArgumentsUsed(step);
-    llvm::raw_string_ostream os(kernel);
-    os << "\n// --- The prefill step ---\n";
-    if (failed(emitc::translateToCpp(step, os)))
-      return failure();
-    kernel += modelDescriptorSource(*signature, options);
-    return success();
   }
 };
 } // namespace

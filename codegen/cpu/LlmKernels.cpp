@@ -21,19 +21,10 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <cstdio>
-
 using namespace mlir;
 using namespace mlir::tern;
 
 namespace {
-/// A float as an exact C++ literal.
-std::string floatLiteral(APFloat value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%af", value.convertToFloat());
-  return text;
-}
-
 int64_t dim(Value value, unsigned i) {
   return cast<RankedTensorType>(value.getType()).getDimSize(i);
 }

@@ -8,20 +8,19 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include "tern/cuda/limits.h"
 #include "tern/cuda/w2.h"
 
 using namespace mlir;
 using namespace mlir::tern;
 
 namespace {
-/// A token's activations are staged in 48 KiB of shared memory, one block
-/// row per token (a grid dimension of at most 65535).
-constexpr int64_t kMaxStagedK = 48 * 1024;
-constexpr int64_t kMaxTokens = 65535;
+using ::tern::cuda::kMaxGridY;
+using ::tern::cuda::kMaxStagedK;
 
 bool fitsKernel(const LinearClaim &claim) {
   ::tern::cuda::W2Layout layout{claim.n, claim.k};
-  return layout.k_padded() <= kMaxStagedK && claim.m <= kMaxTokens;
+  return layout.k_padded() <= kMaxStagedK && claim.m <= kMaxGridY;
 }
 
 LogicalResult lowerLinear(const LinearClaim &claim, KernelCallBuilder &calls,
@@ -82,7 +81,7 @@ LogicalResult cuda::lowerKernels(ModuleOp module,
       if (q.getGranularity().getKind() == GranularityKind::PerToken &&
           q.getInput().getType().getRank() == 2 &&
           q.getInput().getType().hasStaticShape() &&
-          q.getInput().getType().getDimSize(0) <= kMaxTokens)
+          q.getInput().getType().getDimSize(0) <= kMaxGridY)
         ops.push_back(op);
     return WalkResult::advance();
   });

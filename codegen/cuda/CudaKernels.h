@@ -25,6 +25,10 @@ LogicalResult lowerKernels(ModuleOp module, const TargetOptions &options);
 /// printed as __device__ functions.
 constexpr llvm::StringLiteral kDeviceFunctionsAttr = "tern.device_functions";
 
+/// Replaces the transformer-decoder ops of an LLM (embedding, RMSNorm,
+/// RoPE, attention, LM head) by calls to the kernels of tern/cuda/llm.cuh.
+LogicalResult lowerLlmKernels(ModuleOp module, const TargetOptions &options);
+
 /// Moves every top-level loop nest of the entry (and any other memory
 /// access left there) into a kernel: one thread per outer iteration when
 /// iterations are independent, else one thread for the whole nest.

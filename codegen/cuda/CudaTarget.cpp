@@ -2,8 +2,9 @@
 //
 // The CPU target's pipeline with a device in the middle: ternary layers and
 // activation quantization become the kernels of runtime/include/tern/cuda,
-// every other loop nest a kernel of its own (DeviceLoops.cpp), and the
-// entry point host code that launches them on device buffers. The output
+// an LLM's decoder ops the kernels of tern/cuda/llm.cuh, every other loop
+// nest a kernel of its own (DeviceLoops.cpp), and the entry point host code
+// that launches them on device buffers. The output
 // folder has <model>.cu, built with nvcc; the descriptor names the CUDA
 // device (tern/cuda/device.cuh), so tern_session_* keep weights, arena and
 // staging buffers on the GPU and the C API is the CPU target's.
@@ -35,6 +36,9 @@ using namespace mlir;
 using namespace mlir::tern;
 
 namespace {
+/// The tern_device of generated models (tern/cuda/device.cuh).
+constexpr llvm::StringLiteral kDevice = "tern::cuda::device";
+
 /// `--target=cuda:VARIANT`: nvcc's -arch value.
 FailureOr<std::string> gpuArchitecture(ModuleOp module, StringRef variant) {
   if (variant.empty() || variant == "native")
@@ -125,14 +129,12 @@ public:
                       const TargetOptions &options) override {
     if (failed(gpuArchitecture(module, options.variant)))
       return failure();
-    if (module->hasAttr("tern.llm"))
-      return module.emitError("target cuda does not compile LLM checkpoints "
-                              "yet; use --target=cpu");
     FailureOr<func::FuncOp> entry = prepareEntry(module, options);
     if (failed(entry))
       return failure();
 
-    if (failed(cuda::lowerKernels(module, options)))
+    if (failed(cuda::lowerKernels(module, options)) ||
+        failed(cuda::lowerLlmKernels(module, options)))
       return failure();
     if (failed(lowerToLoops(module, *entry)) ||
         failed(cuda::outlineDeviceLoops(module, options)))
@@ -158,8 +160,9 @@ public:
   LogicalResult emitSources(ModuleOp module, ModuleOp prefill,
                             const TargetOptions &options,
                             OutputFolder &out) override {
-    if (prefill)
-      return module.emitError("target cuda has no LLM prefill step");
+    // Read before translateModel erases the globals: the prefill step must
+    // use the same weights.
+    SmallVector<Attribute> weightValues = globalValues(module);
     FailureOr<std::string> arch = gpuArchitecture(module, options.variant);
     FailureOr<TranslatedModel> model = translateModel(
         module, options,
@@ -167,15 +170,30 @@ public:
             TERN_RUNTIME_VERSION_STRING + " for CUDA. Do not edit.\n");
     if (failed(arch) || failed(model))
       return failure();
-    model->signature.device = "tern::cuda::device";
+    model->signature.device = kDevice;
     std::string &source = model->source;
     source += "\n#include \"tern/cuda/device.cuh\"\n";
     source += modelDescriptorSource(model->signature, options);
+    std::optional<LlmSignature> llm = llmSignatureOf(module);
+    if (prefill) {
+      if (!llm)
+        return module.emitError("a prefill step needs an LLM module");
+      // Its symbols are distinct, so it shares the translation unit.
+      TargetOptions prefillOptions = options;
+      prefillOptions.symbolPrefix += "_prefill";
+      if (failed(appendStepModel(prefill, prefillOptions, weightValues,
+                                 model->weights, kDevice, source)))
+        return failure();
+      llm->prefillTokens = options.prefillTokens;
+    }
+    if (llm)
+      source += llmDescriptorSource(*llm, options);
 
     const std::string &name = options.modelName;
     out.add(name + ".cu", std::move(source));
-    out.add(name + ".h", modelHeader(model->signature, options));
-    out.add("main.cpp", mainSource(options));
+    out.add(name + ".h",
+            modelHeader(model->signature, options, llm.has_value()));
+    out.add("main.cpp", mainSource(options, llm.has_value()));
     out.add("CMakeLists.txt", cudaCmakeLists(options, *arch));
     out.add("Makefile", cudaMakefile(options, *arch));
     out.add(name + ".weights", std::move(model->weights.contents));

@@ -408,8 +408,9 @@ int tern_llm_main(int argc, char **argv, const tern_model_desc *m,
             prompt_count, o.context);
     goto done;
   }
-  if (tern_kv_cache_create(llm->layers, (int32_t)o.context + T - 1,
-                           llm->kv_heads * llm->head_dim, &cache)) {
+  if (tern_kv_cache_create_on(m->device, llm->layers,
+                              (int32_t)o.context + T - 1,
+                              llm->kv_heads * llm->head_dim, &cache)) {
     fprintf(stderr, "error: %s\n", tern_last_error());
     goto done;
   }

@@ -32,14 +32,23 @@ typedef struct tern_llm_desc {
 
 /* Keys and values of every layer, width = kv_heads * head_dim floats per
  * position; context is a multiple of 16 (creation rounds it up). Values are
- * values[(layer * context + pos) * width + i]; keys are in panels of 16
- * positions, keys[(layer * context + pos / 16 * 16) * width + i * 16 +
- * pos % 16], so that vector lanes hold positions (tern/llm/attention.h). */
+ * values[(layer * context + pos) * width + i]. On the CPU, keys are in
+ * panels of 16 positions, keys[(layer * context + pos / 16 * 16) * width +
+ * i * 16 + pos % 16], so that vector lanes hold positions
+ * (tern/llm/attention.h); on a device they are laid out as the values, so
+ * that a warp reads a key with one coalesced load (tern/cuda/llm.cuh). */
 typedef struct tern_kv_cache {
   int32_t layers, context, width;
   float *keys, *values;
+  /* NULL: keys and values are in host memory; else on this device. */
+  const tern_device *device;
 } tern_kv_cache;
 
+/* A zeroed cache in host memory, or on `device` (a device model's
+ * tern_model_desc.device) when that is not NULL. */
+tern_status tern_kv_cache_create_on(const tern_device *device, int32_t layers,
+                                    int32_t context, int32_t width,
+                                    tern_kv_cache **out);
 tern_status tern_kv_cache_create(int32_t layers, int32_t context, int32_t width,
                                  tern_kv_cache **out);
 void tern_kv_cache_destroy(tern_kv_cache *cache);

@@ -29,12 +29,21 @@ inline const char *failure(const char *call, cudaError_t status) {
   return message;
 }
 
+/* Records `what` as the run's failure unless one is already pending; the
+ * entry point cannot return an error, so finish() reports it. */
+inline void report(const char *what, const char *detail) {
+  if (!*pending_error())
+    std::snprintf(pending_error(), 256, "%s: %s", what, detail);
+}
+
 /* After a launch: a bad configuration fails here, not at finish(). */
 inline void check_launch(const char *kernel) {
   cudaError_t status = cudaGetLastError();
-  if (status != cudaSuccess && !*pending_error())
-    std::snprintf(pending_error(), 256, "launching %s: %s", kernel,
-                  cudaGetErrorString(status));
+  if (status != cudaSuccess) {
+    char what[128];
+    std::snprintf(what, sizeof what, "launching %s", kernel);
+    report(what, cudaGetErrorString(status));
+  }
 }
 
 inline const char *device_alloc(size_t bytes, void **out) {
@@ -69,8 +78,8 @@ inline const char *device_finish() {
                                : failure("cudaDeviceSynchronize", status);
 }
 
-inline const tern_device device = {"cuda",         device_alloc,
-                                   device_release, device_upload,
+inline const tern_device device = {"cuda",          device_alloc,
+                                   device_release,  device_upload,
                                    device_download, device_finish};
 
 /* Threads per block of generated element-wise kernels. */
