@@ -2,7 +2,9 @@
  * fake device whose memory is host memory it tracks, so the test sees that
  * the entry point gets device buffers only, that inputs go up and outputs
  * come down on each run, that weights go up once, that every allocation is
- * released, and that a failing device call is reported with its name. */
+ * released, and that a failing device call is reported with its name;
+ * and the same of an LLM's KV cache on the device. */
+#include "tern/llm.h"
 #include "tern/runtime.h"
 
 #include <stdio.h>
@@ -27,7 +29,8 @@ static const char *fake_alloc(size_t bytes, void **out) {
     return "fakeMalloc: out of memory";
   for (int i = 0; i < MAX_BLOCKS; ++i)
     if (!blocks[i]) {
-      blocks[i] = calloc(1, 4096);
+      blocks[i] = malloc(4096);
+      memset(blocks[i], 0xAB, 4096); /* device memory is not zeroed */
       *out = blocks[i];
       ++live;
       return NULL;
@@ -169,6 +172,33 @@ int main(int argc, char **argv) {
                                      "memory") != NULL);
     EXPECT(live == 0);
   }
+
+  /* A KV cache on the device: zeroed through uploads, released by
+   * destroy; a failing allocation is a named error, nothing left. */
+  tern_kv_cache *cache;
+  fail_alloc_at = -1;
+  uploads = 0;
+  EXPECT(tern_kv_cache_create_on(&fake, 2, 5, 8, &cache) == TERN_OK);
+  EXPECT(cache->device == &fake && cache->context == 16);
+  EXPECT(is_device(cache->keys) && is_device(cache->values));
+  EXPECT(uploads == 2);
+  int nonzero = 0;
+  for (int i = 0; i < 2 * 16 * 8; ++i)
+    nonzero += cache->keys[i] != 0.0f || cache->values[i] != 0.0f;
+  EXPECT(nonzero == 0);
+  tern_kv_cache_destroy(cache);
+  EXPECT(live == 0);
+  for (int at = 0; at < 2; ++at) {
+    allocs = 0;
+    fail_alloc_at = at;
+    EXPECT(tern_kv_cache_create_on(&fake, 2, 5, 8, &cache) ==
+           TERN_ERROR_DEVICE);
+    EXPECT(cache == NULL);
+    EXPECT(strstr(tern_last_error(), "KV cache for 16 tokens on fake") &&
+           strstr(tern_last_error(), "fakeMalloc: out of memory"));
+    EXPECT(live == 0);
+  }
+
   remove(path);
   if (failures)
     fprintf(stderr, "%d failures\n", failures);

@@ -1,6 +1,7 @@
 """Counts, per kernel of a PTX file whose name contains one of the given
-words, its dp4a instructions and its float multiplies (mul/fma on f16, f32
-or f64), and prints `kernel: dp4a=N fmul=M` for each."""
+words, its dp4a instructions, its tensor-core mma instructions and its
+float multiplies (mul/fma on f16, f32 or f64), and prints
+`kernel: dp4a=N mma=M fmul=F` for each."""
 import re
 import sys
 
@@ -17,9 +18,10 @@ for word in sys.argv[2:]:
                 break
         body = text[body_start:end]
         dp4a = len(re.findall(r"^\s*dp4a\.", body, re.M))
+        mma = len(re.findall(r"^\s*mma\.", body, re.M))
         fmul = len(re.findall(r"^\s*(mul|fma)(\.\w+)*\.f(16|32|64)\b", body,
                               re.M))
-        print("%s: dp4a=%d fmul=%d" % (word, dp4a, fmul))
+        print("%s: dp4a=%d mma=%d fmul=%d" % (word, dp4a, mma, fmul))
         found = True
     if not found:
         print("%s: not found" % word)

@@ -11,7 +11,9 @@
 #ifndef TERN_CUDA_LINEAR_CUH
 #define TERN_CUDA_LINEAR_CUH
 
+#include "tern/cuda/arith.cuh"
 #include "tern/cuda/device.cuh"
+#include "tern/cuda/gemm.cuh"
 #include "tern/cuda/w2.h"
 
 #include <cstdint>
@@ -19,29 +21,11 @@
 namespace tern {
 namespace cuda {
 
-constexpr unsigned kFullWarp = 0xffffffffu;
 constexpr int kLinearWarps = 8; /* rows per block, one warp each */
 constexpr int kQuantizeBlock = 256;
-
-__device__ __forceinline__ int warp_sum(int value) {
-  for (int offset = 16; offset; offset >>= 1)
-    value += __shfl_xor_sync(kFullWarp, value, offset);
-  return value;
-}
-
-/* Sum of the 4 signed byte products of a and b, plus acc: the dp4a
- * instruction on the device; on the host (tests of this file's arithmetic
- * without a GPU) the same sum in plain C++. */
-__host__ __device__ __forceinline__ int dp4a(int a, int b, int acc) {
-#if defined(__CUDA_ARCH__)
-  return __dp4a(a, b, acc);
-#else
-  for (int i = 0; i < 4; ++i)
-    acc += int(int8_t(uint32_t(a) >> (8 * i))) *
-           int(int8_t(uint32_t(b) >> (8 * i)));
-  return acc;
-#endif
-}
+/* From this many tokens on, layers run on tensor cores (tern/cuda/gemm.cuh)
+ * where the device has them. */
+constexpr int kGemmMinTokens = 8;
 
 /* 16 codes of one word against the 16 activations they multiply. */
 __host__ __device__ __forceinline__ int dot16(uint32_t codes, int4 x, int acc) {
@@ -154,15 +138,21 @@ __global__ void scale_sums(const int32_t *__restrict__ sums,
 }
 
 /* A layer: y[m][n] from x[m][k] (int8), its scales, the packed weights and
- * theirs; `sums` is m x n int32 scratch on the device. */
+ * theirs; `sums` is m x n int32 scratch on the device. Many tokens go
+ * through tensor cores, a few through the dp4a kernel: both compute the
+ * same integer sums. */
 inline void linear_w2a8(const W2Layout &layout, int m, const int8_t *x,
                         const float *xs, const uint8_t *w, const float *ws,
                         float *y, int32_t *sums, bool per_token,
                         bool per_channel) {
-  const dim3 grid(blocks_for(layout.n, kLinearWarps), unsigned(m));
-  ternary_dot_w2a8<<<grid, kLinearWarps * 32, size_t(layout.k_padded())>>>(
-      x, w, sums, int(layout.n), int(layout.k), int(layout.words_per_row()));
-  check_launch("ternary_dot_w2a8");
+  if (m >= kGemmMinTokens && tensor_cores_available()) {
+    gemm_w2a8(layout, m, x, w, sums);
+  } else {
+    const dim3 grid(blocks_for(layout.n, kLinearWarps), unsigned(m));
+    ternary_dot_w2a8<<<grid, kLinearWarps * 32, size_t(layout.k_padded())>>>(
+        x, w, sums, int(layout.n), int(layout.k), int(layout.words_per_row()));
+    check_launch("ternary_dot_w2a8");
+  }
   const long long outputs = (long long)m * layout.n;
   scale_sums<<<blocks_for(outputs, kLoopBlock), kLoopBlock>>>(
       sums, xs, ws, y, outputs, int(layout.n), per_token, per_channel);
