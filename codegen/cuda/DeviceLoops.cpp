@@ -156,7 +156,7 @@ LogicalResult DeviceLoopOutliner::outline(scf::ForOp loop) {
                     "// {2}\n"
                     "__global__ void {0}_kernel({3}) {{\n{4}}\n"
                     "static void {0}_launch({3}) {{\n"
-                    "  {0}_kernel<<<{5}>>>({6});\n"
+                    "  {0}_kernel<<<{5}, 0, tern::cuda::stream()>>>({6});\n"
                     "  tern::cuda::check_launch(\"{0}_kernel\");\n}\n",
                     name, llvm::join(prototype, ", "), comment,
                     llvm::join(params, ", "), kernelBody, launch, argList);

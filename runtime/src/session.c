@@ -17,6 +17,7 @@ struct tern_session {
    * copy), arena and one staging buffer per input and output there;
    * `buffers` then holds the staging buffers. */
   void *device_weights;
+  void *replay; /* the device's state between runs (tern_device.run) */
 };
 
 /* Arena views are 64-byte aligned relative to the arena's start. */
@@ -162,11 +163,15 @@ static tern_status run_on_device(tern_session *session,
   for (int32_t i = 0; i < model->num_inputs && !error; ++i)
     error = device->upload(session->buffers[i], inputs[i],
                            tensor_bytes(&model->inputs[i]));
-  if (!error) {
+  if (!error && device->run)
+    error =
+        device->run(model->entry, session->buffers, session->arena,
+                    (const uint8_t *)session->device_weights, &session->replay);
+  else if (!error)
     model->entry(session->buffers, session->arena,
                  (const uint8_t *)session->device_weights);
+  if (!error)
     error = device->finish();
-  }
   for (int32_t i = 0; i < model->num_outputs && !error; ++i)
     error =
         device->download(outputs[i], session->buffers[model->num_inputs + i],
@@ -210,6 +215,8 @@ void tern_session_close(tern_session *session) {
       device->release(session->device_weights);
   }
   if (device) {
+    if (session->replay && device->forget)
+      device->forget(session->replay);
     if (session->arena)
       device->release(session->arena);
     for (int32_t i = 0; session->buffers && i < session->model->num_inputs +

@@ -66,7 +66,30 @@ static const char *fake_download(void *dst, const void *src, size_t bytes) {
 static const char *fake_finish(void) { return finish_error; }
 
 static const tern_device fake = {"fake",      fake_alloc,    fake_release,
-                                 fake_upload, fake_download, fake_finish};
+                                 fake_upload, fake_download, fake_finish,
+                                 NULL,        NULL};
+
+/* A device that runs the entry itself and keeps state between runs (as
+ * CUDA graphs do): the session must hand it the same slot each run and
+ * give the state back once when it closes. */
+static int device_runs, forgotten;
+static const char *fake_run(tern_entry_fn entry, void *const *buffers,
+                            uint8_t *arena, const uint8_t *weights,
+                            void **replay) {
+  if (!*replay)
+    *replay = malloc(1);
+  else
+    ++device_runs; /* a replay */
+  entry(buffers, arena, weights);
+  return NULL;
+}
+static void fake_forget(void *replay) {
+  free(replay);
+  ++forgotten;
+}
+static const tern_device replaying = {"fake",      fake_alloc,    fake_release,
+                                      fake_upload, fake_download, fake_finish,
+                                      fake_run,    fake_forget};
 
 static int entry_saw_host_pointer;
 
@@ -172,6 +195,23 @@ int main(int argc, char **argv) {
                                      "memory") != NULL);
     EXPECT(live == 0);
   }
+
+  /* A device with its own run hook: replays from the second run on, and
+   * its state is given back once at close. */
+  model.device = &replaying;
+  fail_alloc_at = -1;
+  EXPECT(tern_session_open(&model, path, &session) == TERN_OK);
+  for (int run = 0; run < 3; ++run) {
+    float x3[4] = {1, 2, 3, 4}, y3[4] = {0};
+    const void *in3[] = {x3};
+    void *out3[] = {y3};
+    EXPECT(tern_session_run(session, in3, out3) == TERN_OK);
+    EXPECT(y3[3] == 7.5f);
+  }
+  EXPECT(device_runs == 2 && forgotten == 0);
+  tern_session_close(session);
+  EXPECT(forgotten == 1 && live == 0);
+  model.device = &fake;
 
   /* A KV cache on the device: zeroed through uploads, released by
    * destroy; a failing allocation is a named error, nothing left. */

@@ -97,9 +97,15 @@ typedef struct tern_device {
   const char *(*alloc)(size_t bytes, void **out);
   void (*release)(void *pointer);
   const char *(*upload)(void *device_dst, const void *host_src, size_t bytes);
-  const char *(*download)(void *host_dst, const void *device_src,
-                          size_t bytes);
+  const char *(*download)(void *host_dst, const void *device_src, size_t bytes);
   const char *(*finish)(void);
+  /* Optional (NULL: the session calls the entry point itself). Queues one
+   * run of `entry`; `*replay` is the session's slot for what the device
+   * keeps between runs (a recorded CUDA graph), handed to `forget` when
+   * the session closes. */
+  const char *(*run)(tern_entry_fn entry, void *const *buffers, uint8_t *arena,
+                     const uint8_t *weights, void **replay);
+  void (*forget)(void *replay);
 } tern_device;
 
 /* Everything the runtime needs to know about a compiled model. */

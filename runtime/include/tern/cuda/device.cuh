@@ -1,16 +1,20 @@
 /* The CUDA device of models compiled with --target=cuda: tern/runtime.h's
  * tern_device over plain cudaMalloc memory and synchronous copies. The
- * entry point only queues kernels; each launch is checked as it is queued
- * and `finish` waits, then reports the first failure with the name of the
- * call or kernel that failed. Header-only, compiled into the model's .cu. */
+ * entry point only queues kernels on one stream; each launch is checked as
+ * it is queued, a run is recorded as a CUDA graph and replayed, and
+ * `finish` waits, then reports the first failure with the name of the call
+ * or kernel that failed. Header-only, compiled into the model's .cu. */
 #ifndef TERN_CUDA_DEVICE_CUH
 #define TERN_CUDA_DEVICE_CUH
 
+#include "tern/llm.h"
 #include "tern/runtime.h"
 
 #include <cuda_runtime.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace tern {
 namespace cuda {
@@ -78,9 +82,89 @@ inline const char *device_finish() {
                                : failure("cudaDeviceSynchronize", status);
 }
 
-inline const tern_device device = {"cuda",          device_alloc,
-                                   device_release,  device_upload,
-                                   device_download, device_finish};
+/* The stream every launch of generated code goes to. It is a blocking
+ * stream, so it is ordered after the synchronous copies on the legacy
+ * default stream; one thread at a time runs device models. */
+inline cudaStream_t stream() {
+  static const cudaStream_t created = [] {
+    cudaStream_t s = nullptr;
+    return cudaStreamCreate(&s) == cudaSuccess ? s : nullptr;
+  }();
+  return created;
+}
+
+/* A run recorded as a CUDA graph, replayed while the entry point's host
+ * code would queue the very same launches: the session's buffers, arena
+ * and weights never move, so that holds while the same KV cache is current
+ * (LLMs; none for other models). A decode step is hundreds of small
+ * kernels, and replaying them as one graph saves a launch each. */
+struct RecordedRun {
+  const void *cache;
+  const float *keys, *values;
+  int32_t context;
+  cudaGraphExec_t exec;
+};
+
+inline void device_forget(void *replay) {
+  RecordedRun *recorded = static_cast<RecordedRun *>(replay);
+  if (!recorded)
+    return;
+  cudaGraphExecDestroy(recorded->exec);
+  delete recorded;
+}
+
+/* TERN_CUDA_GRAPHS=0 in the environment launches each kernel directly. */
+inline bool graphs_enabled() {
+  static const bool enabled = [] {
+    const char *value = std::getenv("TERN_CUDA_GRAPHS");
+    return !(value && std::strcmp(value, "0") == 0);
+  }();
+  return enabled;
+}
+
+inline const char *device_run(tern_entry_fn entry, void *const *buffers,
+                              uint8_t *arena, const uint8_t *weights,
+                              void **replay) {
+  if (!graphs_enabled()) {
+    entry(buffers, arena, weights);
+    return nullptr;
+  }
+  const tern_kv_cache *cache = tern_kv_cache_current();
+  RecordedRun key{cache, cache ? cache->keys : nullptr,
+                  cache ? cache->values : nullptr, cache ? cache->context : 0,
+                  nullptr};
+  RecordedRun *recorded = static_cast<RecordedRun *>(*replay);
+  if (!recorded || recorded->cache != key.cache || recorded->keys != key.keys ||
+      recorded->values != key.values || recorded->context != key.context) {
+    device_forget(recorded);
+    *replay = recorded = nullptr;
+    cudaError_t status =
+        cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal);
+    if (status != cudaSuccess)
+      return failure("cudaStreamBeginCapture", status);
+    entry(buffers, arena, weights);
+    cudaGraph_t graph = nullptr;
+    status = cudaStreamEndCapture(stream(), &graph);
+    if (*pending_error()) { /* nothing ran; finish() reports it */
+      if (graph)
+        cudaGraphDestroy(graph);
+      return nullptr;
+    }
+    if (status != cudaSuccess)
+      return failure("cudaStreamEndCapture", status);
+    status = cudaGraphInstantiate(&key.exec, graph, 0);
+    cudaGraphDestroy(graph);
+    if (status != cudaSuccess)
+      return failure("cudaGraphInstantiate", status);
+    *replay = recorded = new RecordedRun(key);
+  }
+  const cudaError_t status = cudaGraphLaunch(recorded->exec, stream());
+  return status == cudaSuccess ? nullptr : failure("cudaGraphLaunch", status);
+}
+
+inline const tern_device device = {
+    "cuda",          device_alloc,  device_release, device_upload,
+    device_download, device_finish, device_run,     device_forget};
 
 /* Threads per block of generated element-wise kernels. */
 constexpr int kLoopBlock = 256;

@@ -179,7 +179,7 @@ inline bool tensor_cores_available() {
 inline void gemm_w2a8(const W2Layout &layout, int m, const int8_t *x,
                       const uint8_t *w, int32_t *sums) {
   const dim3 grid{blocks_for(layout.n, kGemmRows), blocks_for(m, kGemmTokens)};
-  ternary_gemm_w2a8<<<grid, kGemmWarps * 32>>>(
+  ternary_gemm_w2a8<<<grid, kGemmWarps * 32, 0, stream()>>>(
       x, reinterpret_cast<const uint32_t *>(w), sums, m, int(layout.n),
       int(layout.k), int(layout.words_per_row()));
   check_launch("ternary_gemm_w2a8");

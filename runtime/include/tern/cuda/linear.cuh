@@ -149,12 +149,13 @@ inline void linear_w2a8(const W2Layout &layout, int m, const int8_t *x,
     gemm_w2a8(layout, m, x, w, sums);
   } else {
     const dim3 grid(blocks_for(layout.n, kLinearWarps), unsigned(m));
-    ternary_dot_w2a8<<<grid, kLinearWarps * 32, size_t(layout.k_padded())>>>(
-        x, w, sums, int(layout.n), int(layout.k), int(layout.words_per_row()));
+    ternary_dot_w2a8<<<grid, kLinearWarps * 32, size_t(layout.k_padded()),
+                       stream()>>>(x, w, sums, int(layout.n), int(layout.k),
+                                   int(layout.words_per_row()));
     check_launch("ternary_dot_w2a8");
   }
   const long long outputs = (long long)m * layout.n;
-  scale_sums<<<blocks_for(outputs, kLoopBlock), kLoopBlock>>>(
+  scale_sums<<<blocks_for(outputs, kLoopBlock), kLoopBlock, 0, stream()>>>(
       sums, xs, ws, y, outputs, int(layout.n), per_token, per_channel);
   check_launch("scale_sums");
 }
@@ -202,7 +203,7 @@ __global__ void __launch_bounds__(kQuantizeBlock)
 
 inline void quantize_per_token(const float *x, int m, int k, int8_t *q,
                                float *scales) {
-  quantize_rows<<<unsigned(m), kQuantizeBlock>>>(x, k, q, scales);
+  quantize_rows<<<unsigned(m), kQuantizeBlock, 0, stream()>>>(x, k, q, scales);
   check_launch("quantize_rows");
 }
 

@@ -72,7 +72,7 @@ template <typename T>
 inline void embedding(const T *table, int64_t dim, const int32_t *ids,
                       int64_t tokens, float *out) {
   const long long total = (long long)(tokens * dim);
-  embedding_rows<<<blocks_for(total, kLoopBlock), kLoopBlock>>>(
+  embedding_rows<<<blocks_for(total, kLoopBlock), kLoopBlock, 0, stream()>>>(
       table, int(dim), ids, total, out);
   check_launch("embedding_rows");
 }
@@ -114,8 +114,8 @@ __global__ void __launch_bounds__(kNormBlock)
 
 inline void rms_norm(const float *x, const float *weight, int64_t tokens,
                      int64_t dim, float epsilon, float *out) {
-  rms_norm_rows<<<unsigned(tokens), kNormBlock>>>(x, weight, int(dim), epsilon,
-                                                  out);
+  rms_norm_rows<<<unsigned(tokens), kNormBlock, 0, stream()>>>(
+      x, weight, int(dim), epsilon, out);
   check_launch("rms_norm_rows");
 }
 
@@ -145,7 +145,7 @@ inline void rope(const float *x, const int32_t *positions, int64_t tokens,
                  int64_t width, int64_t head_dim, float theta, bool neox,
                  float *out) {
   const long long pairs = (long long)(tokens * width / 2);
-  rope_pairs<<<blocks_for(pairs, kLoopBlock), kLoopBlock>>>(
+  rope_pairs<<<blocks_for(pairs, kLoopBlock), kLoopBlock, 0, stream()>>>(
       x, positions, pairs, int(width), int(head_dim), theta, neox, out);
   check_launch("rope_pairs");
 }
@@ -276,11 +276,11 @@ inline void attention(const float *q, const float *k, const float *v,
   float *keys = cache->keys + layer_offset;
   float *values = cache->values + layer_offset;
   const long long total = (long long)(tokens * width);
-  store_kv<<<blocks_for(total, kLoopBlock), kLoopBlock>>>(
+  store_kv<<<blocks_for(total, kLoopBlock), kLoopBlock, 0, stream()>>>(
       k, v, positions, total, int(width), cache->context, keys, values);
   check_launch("store_kv");
   const dim3 grid{unsigned(heads), unsigned(tokens)};
-  attention_heads<<<grid, kAttentionWarps * 32>>>(
+  attention_heads<<<grid, kAttentionWarps * 32, 0, stream()>>>(
       q, keys, values, positions, int(heads), int(heads / kv_heads), int(width),
       int(head_dim), cache->context, 1.0f / std::sqrt(float(head_dim)), out);
   check_launch("attention_heads");
@@ -322,8 +322,8 @@ inline void lm_head(const float *x, const int8_t *table, const float *scales,
                     int8_t *q, float *xs) {
   quantize_per_token(x, int(tokens), int(dim), q, xs);
   const dim3 grid(blocks_for(vocab, kHeadWarps), unsigned(tokens));
-  lm_head_rows<<<grid, kHeadWarps * 32>>>(q, xs, table, scales, int(dim),
-                                          int(vocab), out);
+  lm_head_rows<<<grid, kHeadWarps * 32, 0, stream()>>>(
+      q, xs, table, scales, int(dim), int(vocab), out);
   check_launch("lm_head_rows");
 }
 
