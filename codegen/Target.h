@@ -16,6 +16,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,9 @@ struct TargetOptions {
   /// from the constant's attribute, for reuse by the other modules of the
   /// same compilation (an LLM's steps share their weights); may be null.
   llvm::DenseMap<Attribute, Attribute> *derivedWeights = nullptr;
+  /// `--synthesize-weights=SEED`: the weights file is replaced by stand-ins
+  /// written from a manifest where the program runs (tern/synth.h).
+  std::optional<uint64_t> synthesizeWeights;
   bool verbose = false;
 };
 

@@ -9,12 +9,19 @@
 #define TERN_CODEGEN_COMMON_EMBEDDEDRUNTIME_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
 
 namespace mlir::tern {
 
 struct EmbeddedFile {
   const char *path; // relative to runtime/, e.g. "src/session.c"
   const char *contents;
+  /// A C source of the runtime library (src/*.c), not a header or a
+  /// standalone tool (tools/synth_weights.c has its own main).
+  bool isLibrarySource() const {
+    llvm::StringRef name(path);
+    return name.starts_with("src/") && name.ends_with(".c");
+  }
 };
 
 llvm::ArrayRef<EmbeddedFile> embeddedRuntimeFiles();

@@ -156,7 +156,7 @@ std::string mlir::tern::mainSource(const TargetOptions &options, bool llm) {
 std::string mlir::tern::runtimeSourceList(llvm::StringRef prefix) {
   std::string list;
   for (const EmbeddedFile &file : embeddedRuntimeFiles())
-    if (llvm::StringRef(file.path).ends_with(".c"))
+    if (file.isLibrarySource())
       list += " " + prefix.str() + "runtime/" + file.path;
   return list;
 }
@@ -217,12 +217,33 @@ std::string mlir::tern::makefile(const TargetOptions &options) {
          "lib" +
          name + ".a: " + name + ".o $(RUNTIME_OBJ)\n\t$(AR) rcs $@ $^\n\n" +
          name + ": main.o lib" + name + ".a\n\t$(CXX) $(CXXFLAGS) main.o lib" +
-         name +
-         ".a -o $@\n\n"
-         "clean:\n\trm -f *.o runtime/src/*.o lib" +
-         name + ".a " + name +
+         name + ".a -o $@\n\n" +
+         synthesizedWeightsRule(options, "$(INCLUDES)") +
+         "clean:\n\trm -f *.o runtime/src/*.o lib" + name + ".a " + name +
          "\n"
-         ".PHONY: all lib clean\n";
+         ".PHONY: all lib clean weights\n";
+}
+
+std::string mlir::tern::synthesizedWeightsRule(const TargetOptions &options,
+                                               StringRef includes) {
+  const std::string &name = options.modelName;
+  return llvm::formatv(
+             "# `make weights` writes {0}.weights from {0}.synth, the "
+             "manifest\n# of `ternc --synthesize-weights` (tern/synth.h).\n"
+             "synth-weights: runtime/tools/synth_weights.c $(RUNTIME_OBJ)\n"
+             "\t$(CC) -std=c11 $(CFLAGS) {1} $^ -lm -o $@\n"
+             "weights: synth-weights\n"
+             "\t./synth-weights {0}.synth {0}.weights\n\n",
+             name, includes)
+      .str();
+}
+
+void mlir::tern::addWeightsFile(OutputFolder &out, const TargetOptions &options,
+                                WeightsFile &weights) {
+  if (!weights.manifest.empty())
+    out.add(options.modelName + ".synth", std::move(weights.manifest));
+  else
+    out.add(options.modelName + ".weights", std::move(weights.contents));
 }
 
 std::string mlir::tern::cTypeOf(Type element) {
@@ -365,7 +386,8 @@ mlir::tern::translateModel(ModuleOp module, const TargetOptions &options,
   FailureOr<ModelSignature> signature = signatureOf(module, options);
   if (failed(signature))
     return failure();
-  FailureOr<WeightsFile> weights = buildWeightsFile(module);
+  FailureOr<WeightsFile> weights =
+      buildWeightsFile(module, options.synthesizeWeights);
   if (failed(weights))
     return failure();
   signature->weightsBytes = weights->payloadBytes;
@@ -394,10 +416,11 @@ LogicalResult mlir::tern::appendStepModel(ModuleOp step,
   // The same attributes in the same order (the steps share them) need no
   // byte comparison.
   if (ArrayRef<Attribute>(globalValues(step)) != weightValues) {
-    FailureOr<WeightsFile> own = buildWeightsFile(step);
+    FailureOr<WeightsFile> own =
+        buildWeightsFile(step, options.synthesizeWeights);
     if (failed(own))
       return failure();
-    if (own->contents != weights.contents)
+    if (own->contents != weights.contents || own->manifest != weights.manifest)
       return step.emitError(
           "the prefill step's weights differ from the decode step's "
           "(compile with --prefill-tokens=1)");

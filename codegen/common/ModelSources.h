@@ -110,6 +110,15 @@ std::optional<LlmSignature> llmSignatureOf(ModuleOp module);
 /// `(void)arg;` keeps -Wunused-parameter quiet.
 void markUnusedArgumentsUsed(ModuleOp module);
 std::string makefile(const TargetOptions &options);
+/// The Makefile rules `synth-weights` and `weights`, which build
+/// runtime/tools/synth_weights.c with `includes` and run it on
+/// <model>.synth.
+std::string synthesizedWeightsRule(const TargetOptions &options,
+                                   StringRef includes);
+/// <model>.weights, or with --synthesize-weights the manifest <model>.synth
+/// that `make weights` turns into it.
+void addWeightsFile(OutputFolder &out, const TargetOptions &options,
+                    WeightsFile &weights);
 
 } // namespace mlir::tern
 

@@ -154,7 +154,7 @@ LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
     runtimeCompile.insert(runtimeCompile.end(), std::begin(kRuntimeFlags),
                           std::end(kRuntimeFlags));
     for (const EmbeddedFile &file : embeddedRuntimeFiles())
-      if (StringRef(file.path).ends_with(".c") &&
+      if (file.isLibrarySource() &&
           failed(result = compile(runtimeCompile,
                                   path(std::string("runtime/") + file.path))))
         break;

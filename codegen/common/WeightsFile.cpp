@@ -6,7 +6,11 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include "tern/runtime.h"
+#include "tern/synth.h"
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -41,11 +45,38 @@ static FailureOr<std::string> elementBytes(memref::GlobalOp global) {
          << value;
 }
 
-FailureOr<WeightsFile> mlir::tern::buildWeightsFile(ModuleOp module) {
+/// How a constant is synthesized (tern/synth.h), or -1 to keep its bytes:
+/// small constants and integer types wider than a byte may be structural
+/// (indices, tables) and are copied as they are.
+static int synthesizedKind(memref::GlobalOp global, size_t bytes) {
+  constexpr size_t kSynthesizeFrom = 4096;
+  Type element = global.getType().getElementType();
+  if (bytes < kSynthesizeFrom)
+    return -1;
+  if (element.isF32())
+    return TERN_SYNTH_F32;
+  if (element.isF16())
+    return TERN_SYNTH_F16;
+  if (element.isInteger(8))
+    return TERN_SYNTH_BYTES;
+  return -1;
+}
+
+static const char *kindName(int kind) {
+  return kind == TERN_SYNTH_F32   ? "f32"
+         : kind == TERN_SYNTH_F16 ? "f16"
+                                  : "bytes";
+}
+
+FailureOr<WeightsFile>
+mlir::tern::buildWeightsFile(ModuleOp module,
+                             std::optional<uint64_t> synthesizeSeed) {
   auto total = module->getAttrOfType<IntegerAttr>(kWeightsBytesAttr);
   if (!total)
     return module.emitError("weights are not planned (run tern-plan-weights)");
   std::string payload(total.getInt(), '\0');
+  std::string records;
+  llvm::raw_string_ostream manifest(records);
   for (auto global : module.getOps<memref::GlobalOp>()) {
     auto offset = global->getAttrOfType<IntegerAttr>(kWeightsOffsetAttr);
     if (!offset)
@@ -53,13 +84,36 @@ FailureOr<WeightsFile> mlir::tern::buildWeightsFile(ModuleOp module) {
     FailureOr<std::string> bytes = elementBytes(global);
     if (failed(bytes))
       return failure();
-    if (offset.getInt() + bytes->size() > payload.size())
+    const uint64_t at = offset.getInt();
+    if (at + bytes->size() > payload.size())
       return global.emitOpError("does not fit its planned weights slot");
-    std::copy(bytes->begin(), bytes->end(), payload.begin() + offset.getInt());
+    int kind = synthesizeSeed ? synthesizedKind(global, bytes->size()) : -1;
+    if (kind >= 0) {
+      tern_synth_fill(*synthesizeSeed, at, kind,
+                      reinterpret_cast<uint8_t *>(&payload[at]), bytes->size());
+      manifest << "synth " << at << " " << bytes->size() << " "
+               << kindName(kind) << "\n";
+      continue;
+    }
+    std::copy(bytes->begin(), bytes->end(), payload.begin() + at);
+    if (synthesizeSeed) {
+      manifest << "literal " << at << " " << bytes->size() << " ";
+      for (unsigned char byte : *bytes)
+        manifest << llvm::format_hex_no_prefix(byte, 2);
+      manifest << "\n";
+    }
   }
   WeightsFile file;
   file.payloadBytes = payload.size();
   file.checksum = tern_weights_checksum(payload.data(), payload.size());
+  if (synthesizeSeed) {
+    llvm::raw_string_ostream os(file.manifest);
+    os << "tern-synth 1\nseed " << *synthesizeSeed << "\npayload "
+       << file.payloadBytes << "\nchecksum "
+       << llvm::format_hex_no_prefix(file.checksum, 16) << "\n"
+       << records;
+    return file;
+  }
   std::string header(TERN_WEIGHTS_HEADER_BYTES, '\0');
   auto put = [&](size_t at, uint64_t value, unsigned bytes) {
     for (unsigned i = 0; i < bytes; ++i)

@@ -110,7 +110,7 @@ public:
     out.add("main.cpp", mainSource(options, llm.has_value()));
     out.add("CMakeLists.txt", cmakeLists(options));
     out.add("Makefile", makefile(options));
-    out.add(name + ".weights", std::move(weights.contents));
+    addWeightsFile(out, options, weights);
     for (const EmbeddedFile &file : embeddedRuntimeFiles())
       out.add(std::string("runtime/") + file.path, file.contents);
     return success();

@@ -103,9 +103,11 @@ std::string cudaMakefile(const TargetOptions &options, StringRef arch) {
              "lib{0}.a: {0}.o $(RUNTIME_OBJ)\n\t$(AR) rcs $@ $^\n\n"
              "{0}: main.o lib{0}.a\n\t$(NVCC) -arch=$(ARCH) main.o lib{0}.a "
              "-lpthread -lm -o $@\n\n"
+             "{3}"
              "clean:\n\trm -f *.o runtime/src/*.o lib{0}.a {0}\n"
-             ".PHONY: all lib clean\n",
-             name, arch, runtimeSourceList(""))
+             ".PHONY: all lib clean weights\n",
+             name, arch, runtimeSourceList(""),
+             synthesizedWeightsRule(options, "$(INCLUDES)"))
       .str();
 }
 
@@ -196,7 +198,7 @@ public:
     out.add("main.cpp", mainSource(options, llm.has_value()));
     out.add("CMakeLists.txt", cudaCmakeLists(options, *arch));
     out.add("Makefile", cudaMakefile(options, *arch));
-    out.add(name + ".weights", std::move(model->weights.contents));
+    addWeightsFile(out, options, model->weights);
     // Headers at the top (tern/...), so that `nvcc -I <folder> -c
     // <model>.cu` needs nothing else; the runtime's C sources in runtime/.
     for (const EmbeddedFile &file : embeddedRuntimeFiles()) {

@@ -88,7 +88,7 @@ public:
     out.add("main.cpp", mainSource(options));
     out.add("CMakeLists.txt", cmakeLists(options));
     out.add("Makefile", makefile(options));
-    out.add(name + ".weights", std::move(model->weights.contents));
+    addWeightsFile(out, options, model->weights);
     for (const EmbeddedFile &file : embeddedRuntimeFiles())
       out.add(std::string("runtime/") + file.path, file.contents);
     return success();

@@ -141,6 +141,14 @@ static cl::opt<std::string>
                     "(default; what BitNet and llama.cpp's quantized output "
                     "tables compute) or float"),
            cl::init("int8"), cl::cat(category));
+static cl::opt<std::string> synthesizeWeights(
+    "synthesize-weights",
+    cl::desc("Replace the large weights by deterministic stand-ins from this "
+             "seed and write the manifest <model>.synth instead of the "
+             "weights file; `make weights` in the output folder writes the "
+             "file where the program runs (for benchmarks on machines a "
+             "large weights file cannot be copied to)"),
+    cl::value_desc("seed"), cl::cat(category));
 static cl::opt<unsigned> prefillTokens(
     "prefill-tokens",
     cl::desc("LLM checkpoints: tokens the prompt's step takes at once (a "
@@ -454,6 +462,13 @@ int main(int argc, char **argv) {
   options.variant = variant.str();
   options.weightFormat = weightFormat;
   options.verbose = verbose;
+  if (!synthesizeWeights.empty()) {
+    uint64_t seed = 0;
+    if (llvm::StringRef(synthesizeWeights).getAsInteger(10, seed))
+      return fail("--synthesize-weights takes a decimal seed, not '" +
+                  synthesizeWeights + "'");
+    options.synthesizeWeights = seed;
+  }
   if (options.modelName.empty() ||
       llvm::StringRef(options.modelName).find_first_of("/\\") !=
           llvm::StringRef::npos)
