@@ -46,8 +46,8 @@ static FailureOr<std::string> elementBytes(memref::GlobalOp global) {
 }
 
 /// How a constant is synthesized (tern/synth.h), or -1 to keep its bytes:
-/// small constants and integer types wider than a byte may be structural
-/// (indices, tables) and are copied as they are.
+/// small constants and 32- and 64-bit integers may be structural (indices,
+/// tables) and are copied as they are.
 static int synthesizedKind(memref::GlobalOp global, size_t bytes) {
   constexpr size_t kSynthesizeFrom = 4096;
   Type element = global.getType().getElementType();
@@ -55,7 +55,8 @@ static int synthesizedKind(memref::GlobalOp global, size_t bytes) {
     return -1;
   if (element.isF32())
     return TERN_SYNTH_F32;
-  if (element.isF16())
+  // F16 tables reach kernels as their bits (KernelCalls.h's constantBits).
+  if (element.isF16() || element.isInteger(16))
     return TERN_SYNTH_F16;
   if (element.isInteger(8))
     return TERN_SYNTH_BYTES;

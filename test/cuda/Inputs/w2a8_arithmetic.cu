@@ -49,7 +49,7 @@ static int check(int64_t n, int64_t k, std::mt19937 &rng) {
 int main() {
   std::mt19937 rng(7);
   int failures = 0;
-  const int64_t shapes[][2] = {{4, 3},    {70, 300},  {5, 64},  {9, 65},
+  const int64_t shapes[][2] = {{4, 3},    {70, 300}, {5, 64},   {9, 65},
                                {3, 2047}, {2, 2560}, {1, 6912}, {33, 17}};
   for (const auto &shape : shapes)
     failures += check(shape[0], shape[1], rng);

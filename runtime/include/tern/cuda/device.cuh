@@ -122,10 +122,37 @@ inline bool graphs_enabled() {
   return enabled;
 }
 
+/* The entry point's launches recorded as an executable graph. Null when
+ * CUDA refused the recording (`refused` then says why: a call a capture
+ * does not allow invalidates it) or when the entry reported an error
+ * (pending_error; nothing ran). */
+inline cudaGraphExec_t record(tern_entry_fn entry, void *const *buffers,
+                              uint8_t *arena, const uint8_t *weights,
+                              const char **refused) {
+  cudaError_t status =
+      cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal);
+  if (status == cudaSuccess) {
+    entry(buffers, arena, weights);
+    cudaGraph_t graph = nullptr;
+    status = cudaStreamEndCapture(stream(), &graph);
+    cudaGraphExec_t exec = nullptr;
+    if (status == cudaSuccess && !*pending_error())
+      status = cudaGraphInstantiate(&exec, graph, 0);
+    if (graph)
+      cudaGraphDestroy(graph);
+    if (status == cudaSuccess)
+      return *pending_error() ? nullptr : exec;
+  }
+  *refused = cudaGetErrorString(status);
+  return nullptr;
+}
+
 inline const char *device_run(tern_entry_fn entry, void *const *buffers,
                               uint8_t *arena, const uint8_t *weights,
                               void **replay) {
-  if (!graphs_enabled()) {
+  /* Set once CUDA refused a recording: kernels launch directly from then. */
+  static bool unrecordable = false;
+  if (!graphs_enabled() || unrecordable) {
     entry(buffers, arena, weights);
     return nullptr;
   }
@@ -138,24 +165,23 @@ inline const char *device_run(tern_entry_fn entry, void *const *buffers,
       recorded->values != key.values || recorded->context != key.context) {
     device_forget(recorded);
     *replay = recorded = nullptr;
-    cudaError_t status =
-        cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal);
-    if (status != cudaSuccess)
-      return failure("cudaStreamBeginCapture", status);
-    entry(buffers, arena, weights);
-    cudaGraph_t graph = nullptr;
-    status = cudaStreamEndCapture(stream(), &graph);
-    if (*pending_error()) { /* nothing ran; finish() reports it */
-      if (graph)
-        cudaGraphDestroy(graph);
+    const char *refused = nullptr;
+    key.exec = record(entry, buffers, arena, weights, &refused);
+    if (refused) {
+      /* Launch directly instead; errors the failed capture caused are
+       * dropped, and a real one shows again for finish() to report. */
+      std::fprintf(stderr,
+                   "tern: cannot record a CUDA graph (%s); launching "
+                   "kernels directly\n",
+                   refused);
+      unrecordable = true;
+      *pending_error() = '\0';
+      (void)cudaGetLastError();
+      entry(buffers, arena, weights);
       return nullptr;
     }
-    if (status != cudaSuccess)
-      return failure("cudaStreamEndCapture", status);
-    status = cudaGraphInstantiate(&key.exec, graph, 0);
-    cudaGraphDestroy(graph);
-    if (status != cudaSuccess)
-      return failure("cudaGraphInstantiate", status);
+    if (!key.exec)
+      return nullptr; /* nothing ran; finish() reports why */
     *replay = recorded = new RecordedRun(key);
   }
   const cudaError_t status = cudaGraphLaunch(recorded->exec, stream());

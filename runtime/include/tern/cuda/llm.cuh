@@ -193,6 +193,24 @@ __host__ __device__ inline void softmax_step(SoftmaxPartial &p, float score,
   p.top = top;
 }
 
+/* Output element d of a head from the warps' partials (part_acc is
+ * [kAttentionWarps][kMaxHeadDim]): each warp's sums rescaled to the
+ * largest top; an idle warp's top is -inf, so it adds nothing. */
+__host__ __device__ inline float merged_output(const float *part_top,
+                                               const float *part_total,
+                                               const float *part_acc, int d) {
+  float top = -INFINITY;
+  for (int w = 0; w < kAttentionWarps; ++w)
+    top = fmaxf(top, part_top[w]);
+  float weighted = 0.0f, total = 0.0f;
+  for (int w = 0; w < kAttentionWarps; ++w) {
+    const float fade = expf(part_top[w] - top);
+    weighted += part_acc[w * kMaxHeadDim + d] * fade;
+    total += part_total[w] * fade;
+  }
+  return weighted / total;
+}
+
 /* One block per (head, token): warp w attends to positions w, w + W, ...
  * of the token's causal span, each with a running softmax, then the block
  * merges the warps' partials. */
@@ -239,18 +257,9 @@ __global__ void __launch_bounds__(kAttentionWarps * 32)
     if (lane + 32 * j < head_dim)
       part_acc[warp][lane + 32 * j] = p.acc[j];
   __syncthreads();
-  float top = -INFINITY;
-  for (int w = 0; w < kAttentionWarps; ++w)
-    top = fmaxf(top, part_top[w]);
-  for (int d = int(threadIdx.x); d < head_dim; d += int(blockDim.x)) {
-    float weighted = 0.0f, total = 0.0f;
-    for (int w = 0; w < kAttentionWarps; ++w) {
-      const float fade = expf(part_top[w] - top); /* 0 for an idle warp */
-      weighted += part_acc[w][d] * fade;
-      total += part_total[w] * fade;
-    }
-    out[row * head_dim + d] = weighted / total;
-  }
+  for (int d = int(threadIdx.x); d < head_dim; d += int(blockDim.x))
+    out[row * head_dim + d] =
+        merged_output(part_top, part_total, &part_acc[0][0], d);
 }
 
 /* tern.attention: stores the tokens' keys and values in the current KV

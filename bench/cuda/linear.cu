@@ -1,8 +1,8 @@
-//===- cuda_linear.cu - the W2A8 CUDA kernels against copy bandwidth ------===//
+//===- linear.cu - the W2A8 CUDA kernels against copy bandwidth -----------===//
 //
 // A standalone program (nvcc only, nothing else to copy to a GPU machine):
 //   nvcc -O2 -std=c++17 -arch=native -Iruntime/include
-//        bench/cuda_linear.cu -o cuda-linear && ./cuda-linear
+//        bench/cuda/linear.cu -o cuda-linear && ./cuda-linear
 // measures, in one run:
 //   * device-to-device copy bandwidth (cudaMemcpy of 1 GiB, bytes read plus
 //     bytes written per second, median of 9);
