@@ -404,12 +404,12 @@ mlir::tern::translateModel(ModuleOp module, const TargetOptions &options,
                          std::move(source)};
 }
 
-LogicalResult mlir::tern::appendStepModel(ModuleOp step,
-                                          const TargetOptions &options,
-                                          ArrayRef<Attribute> weightValues,
-                                          const WeightsFile &weights,
-                                          StringRef device,
-                                          std::string &kernel) {
+/// appendLlmParts's prefill step.
+static LogicalResult appendStepModel(ModuleOp step,
+                                     const TargetOptions &options,
+                                     ArrayRef<Attribute> weightValues,
+                                     const WeightsFile &weights,
+                                     StringRef device, std::string &kernel) {
   FailureOr<ModelSignature> signature = signatureOf(step, options);
   if (failed(signature))
     return failure();
@@ -440,4 +440,27 @@ LogicalResult mlir::tern::appendStepModel(ModuleOp step,
     return failure();
   kernel += modelDescriptorSource(*signature, options);
   return success();
+}
+
+FailureOr<bool> mlir::tern::appendLlmParts(ModuleOp module, ModuleOp prefill,
+                                           const TargetOptions &options,
+                                           ArrayRef<Attribute> weightValues,
+                                           const WeightsFile &weights,
+                                           StringRef device,
+                                           std::string &source) {
+  std::optional<LlmSignature> llm = llmSignatureOf(module);
+  if (prefill) {
+    if (!llm)
+      return module.emitError("a prefill step needs an LLM module");
+    // Its symbols are distinct, so it shares the translation unit.
+    TargetOptions prefillOptions = options;
+    prefillOptions.symbolPrefix += "_prefill";
+    if (failed(appendStepModel(prefill, prefillOptions, weightValues, weights,
+                               device, source)))
+      return failure();
+    llm->prefillTokens = options.prefillTokens;
+  }
+  if (llm)
+    source += llmDescriptorSource(*llm, options);
+  return llm.has_value();
 }

@@ -85,15 +85,16 @@ struct TranslatedModel {
 FailureOr<TranslatedModel>
 translateModel(ModuleOp module, const TargetOptions &options, StringRef banner);
 
-/// Appends to `kernel` the C++ and descriptor of `step`, a second model
-/// that must read exactly the weights file `weights`, made from globals
-/// holding `weightValues` (an LLM's prefill step, with its own symbol
-/// prefix in `options`). Its descriptor names `device`, as the first
-/// model's does (empty for the CPU).
-LogicalResult appendStepModel(ModuleOp step, const TargetOptions &options,
-                              ArrayRef<Attribute> weightValues,
-                              const WeightsFile &weights, StringRef device,
-                              std::string &kernel);
+/// For an LLM module: appends to `source` the C++ and descriptor of its
+/// prefill step when there is one (a second model, its symbols with
+/// "_prefill" appended, that must read exactly `weights`, made from globals
+/// holding `weightValues`; its descriptor names `device`, empty for the
+/// CPU), then the tern_llm_desc. Returns whether `module` is an LLM.
+FailureOr<bool> appendLlmParts(ModuleOp module, ModuleOp prefill,
+                               const TargetOptions &options,
+                               ArrayRef<Attribute> weightValues,
+                               const WeightsFile &weights, StringRef device,
+                               std::string &source);
 
 /// Records the entry's inputs and outputs (names, ONNX types, shapes) on
 /// the module, where they survive bufferization and EmitC conversion.

@@ -89,25 +89,15 @@ public:
       signature.cpuFeatures = features.str();
     std::string &kernel = model->source;
     kernel += modelDescriptorSource(signature, options);
-    std::optional<LlmSignature> llm = llmSignatureOf(module);
-    if (prefill) {
-      if (!llm)
-        return module.emitError("a prefill step needs an LLM module");
-      // Its symbols are distinct, so it shares the translation unit.
-      TargetOptions prefillOptions = options;
-      prefillOptions.symbolPrefix += "_prefill";
-      if (failed(appendStepModel(prefill, prefillOptions, weightValues, weights,
-                                 /*device=*/"", kernel)))
-        return failure();
-      llm->prefillTokens = options.prefillTokens;
-    }
-    if (llm)
-      kernel += llmDescriptorSource(*llm, options);
+    FailureOr<bool> llm = appendLlmParts(module, prefill, options, weightValues,
+                                         weights, /*device=*/"", kernel);
+    if (failed(llm))
+      return failure();
 
     const std::string &name = options.modelName;
     out.add(name + ".cpp", std::move(kernel));
-    out.add(name + ".h", modelHeader(signature, options, llm.has_value()));
-    out.add("main.cpp", mainSource(options, llm.has_value()));
+    out.add(name + ".h", modelHeader(signature, options, *llm));
+    out.add("main.cpp", mainSource(options, *llm));
     out.add("CMakeLists.txt", cmakeLists(options));
     out.add("Makefile", makefile(options));
     addWeightsFile(out, options, weights);

@@ -176,26 +176,15 @@ public:
     std::string &source = model->source;
     source += "\n#include \"tern/cuda/device.cuh\"\n";
     source += modelDescriptorSource(model->signature, options);
-    std::optional<LlmSignature> llm = llmSignatureOf(module);
-    if (prefill) {
-      if (!llm)
-        return module.emitError("a prefill step needs an LLM module");
-      // Its symbols are distinct, so it shares the translation unit.
-      TargetOptions prefillOptions = options;
-      prefillOptions.symbolPrefix += "_prefill";
-      if (failed(appendStepModel(prefill, prefillOptions, weightValues,
-                                 model->weights, kDevice, source)))
-        return failure();
-      llm->prefillTokens = options.prefillTokens;
-    }
-    if (llm)
-      source += llmDescriptorSource(*llm, options);
+    FailureOr<bool> llm = appendLlmParts(module, prefill, options, weightValues,
+                                         model->weights, kDevice, source);
+    if (failed(llm))
+      return failure();
 
     const std::string &name = options.modelName;
     out.add(name + ".cu", std::move(source));
-    out.add(name + ".h",
-            modelHeader(model->signature, options, llm.has_value()));
-    out.add("main.cpp", mainSource(options, llm.has_value()));
+    out.add(name + ".h", modelHeader(model->signature, options, *llm));
+    out.add("main.cpp", mainSource(options, *llm));
     out.add("CMakeLists.txt", cudaCmakeLists(options, *arch));
     out.add("Makefile", cudaMakefile(options, *arch));
     addWeightsFile(out, options, model->weights);
