@@ -82,6 +82,20 @@ inline const char *device_finish() {
                                : failure("cudaDeviceSynchronize", status);
 }
 
+/* Whether the current device has int8 mma.sync (compute capability 8.0+),
+ * asked once per program. */
+inline bool tensor_cores_available() {
+  static const int major = [] {
+    int device = 0, value = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&value, cudaDevAttrComputeCapabilityMajor,
+                               device) != cudaSuccess)
+      return 0;
+    return value;
+  }();
+  return major >= 8;
+}
+
 /* The stream every launch of generated code goes to. It is a blocking
  * stream, so it is ordered after the synchronous copies on the legacy
  * default stream; one thread at a time runs device models. */
@@ -166,6 +180,8 @@ inline const char *device_run(tern_entry_fn entry, void *const *buffers,
     device_forget(recorded);
     *replay = recorded = nullptr;
     const char *refused = nullptr;
+    /* Device queries the entry makes once, asked before the capture. */
+    (void)tensor_cores_available();
     key.exec = record(entry, buffers, arena, weights, &refused);
     if (refused) {
       /* Launch directly instead; errors the failed capture caused are

@@ -162,20 +162,6 @@ __global__ void __launch_bounds__(kGemmWarps * 32)
 #endif
 }
 
-/* Whether the current device has int8 mma.sync (compute capability 8.0+),
- * asked once per program. */
-inline bool tensor_cores_available() {
-  static const int major = [] {
-    int device = 0, value = 0;
-    if (cudaGetDevice(&device) != cudaSuccess ||
-        cudaDeviceGetAttribute(&value, cudaDevAttrComputeCapabilityMajor,
-                               device) != cudaSuccess)
-      return 0;
-    return value;
-  }();
-  return major >= 8;
-}
-
 inline void gemm_w2a8(const W2Layout &layout, int m, const int8_t *x,
                       const uint8_t *w, int32_t *sums) {
   const dim3 grid{blocks_for(layout.n, kGemmRows), blocks_for(m, kGemmTokens)};
