@@ -25,6 +25,12 @@ LogicalResult lowerKernels(ModuleOp module, const TargetOptions &options);
 /// printed as __device__ functions.
 constexpr llvm::StringLiteral kDeviceFunctionsAttr = "tern.device_functions";
 
+/// Replaces each tern.rms_norm whose only user is a per-token
+/// tern.quantize_activations, and that user, by one call to
+/// tern/cuda/llm.cuh's rms_norm_quantize: the normalized row is never
+/// stored. Runs before lowerKernels, which would take the quantization.
+LogicalResult fuseNormQuantize(ModuleOp module, const TargetOptions &options);
+
 /// Replaces the transformer-decoder ops of an LLM (embedding, RMSNorm,
 /// RoPE, attention, LM head) by calls to the kernels of tern/cuda/llm.cuh.
 LogicalResult lowerLlmKernels(ModuleOp module, const TargetOptions &options);

@@ -64,6 +64,35 @@ LogicalResult lowerLmHead(LmHeadOp op, KernelCallBuilder &calls) {
 }
 } // namespace
 
+LogicalResult cuda::fuseNormQuantize(ModuleOp module,
+                                     const TargetOptions &options) {
+  SmallVector<QuantizeActivationsOp> fusible;
+  module.walk([&](QuantizeActivationsOp q) {
+    auto norm = q.getInput().getDefiningOp<RmsNormOp>();
+    RankedTensorType type = q.getInput().getType();
+    if (norm && norm->hasOneUse() &&
+        q.getGranularity().getKind() == GranularityKind::PerToken &&
+        type.getRank() == 2 && type.hasStaticShape() &&
+        type.getDimSize(0) <= ::tern::cuda::kMaxGridY)
+      fusible.push_back(q);
+  });
+  KernelCallBuilder calls(module, options);
+  for (QuantizeActivationsOp q : fusible) {
+    auto norm = q.getInput().getDefiningOp<RmsNormOp>();
+    if (failed(calls.lower(
+            q, ValueRange{norm.getInput(), norm.getWeight()},
+            "rms_norm_quantize",
+            llvm::formatv("tern::cuda::rms_norm_quantize(a0, a1, {0}, {1}, "
+                          "{2}, out0, out1)",
+                          dim(norm.getInput(), 0), dim(norm.getInput(), 1),
+                          floatLiteral(norm.getEpsilon())),
+            kHeader)))
+      return failure();
+    norm.erase();
+  }
+  return success();
+}
+
 LogicalResult cuda::lowerLlmKernels(ModuleOp module,
                                     const TargetOptions &options) {
   SmallVector<Operation *> ops;

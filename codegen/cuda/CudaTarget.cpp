@@ -135,7 +135,8 @@ public:
     if (failed(entry))
       return failure();
 
-    if (failed(cuda::lowerKernels(module, options)) ||
+    if (failed(cuda::fuseNormQuantize(module, options)) ||
+        failed(cuda::lowerKernels(module, options)) ||
         failed(cuda::lowerLlmKernels(module, options)))
       return failure();
     if (failed(lowerToLoops(module, *entry)) ||

@@ -176,21 +176,19 @@ inline void linear_w2a8(const W2Layout &layout, int m, const int8_t *x,
  * s = max(max|x|, 1e-5) / 127 (NaN if the row holds one) and
  * q = clamp(roundeven(x / s), -128, 127), NaN becoming -128. One block per
  * row. */
-__global__ void __launch_bounds__(kQuantizeBlock)
-    quantize_rows(const float *__restrict__ x, int k, int8_t *__restrict__ q,
-                  float *__restrict__ scales) {
+/* Folds a value into a row's largest magnitude, NaNs set aside. */
+__device__ __forceinline__ void absmax_step(float v, float &top, int &nan) {
+  if (isnan(v))
+    nan = 1;
+  else
+    top = fmaxf(top, fabsf(v));
+}
+
+/* The row's scale from every thread's (top, nan) of a kQuantizeBlock
+ * block: max(max|x|, 1e-5) / 127, or NaN if the row holds one. */
+__device__ inline float block_quantize_scale(float top, int nan) {
   __shared__ float warp_max[kQuantizeBlock / 32];
   __shared__ int warp_nan[kQuantizeBlock / 32];
-  const float *row = x + size_t(blockIdx.x) * size_t(k);
-  float top = 0.0f;
-  int nan = 0;
-  for (int i = int(threadIdx.x); i < k; i += kQuantizeBlock) {
-    const float v = row[i];
-    if (isnan(v))
-      nan = 1;
-    else
-      top = fmaxf(top, fabsf(v));
-  }
   for (int offset = 16; offset; offset >>= 1) {
     top = fmaxf(top, __shfl_xor_sync(kFullWarp, top, offset));
     nan |= __shfl_xor_sync(kFullWarp, nan, offset);
@@ -204,13 +202,27 @@ __global__ void __launch_bounds__(kQuantizeBlock)
     top = fmaxf(top, warp_max[i]);
     nan |= warp_nan[i];
   }
-  const float scale =
-      nan ? __int_as_float(0x7fffffff) : fmaxf(top, 1e-5f) / 127.0f;
+  return nan ? __int_as_float(0x7fffffff) : fmaxf(top, 1e-5f) / 127.0f;
+}
+
+__device__ __forceinline__ int8_t quantize_value(float v, float scale) {
+  return int8_t(fminf(fmaxf(rintf(v / scale), -128.0f), 127.0f));
+}
+
+__global__ void __launch_bounds__(kQuantizeBlock)
+    quantize_rows(const float *__restrict__ x, int k, int8_t *__restrict__ q,
+                  float *__restrict__ scales) {
+  const float *row = x + size_t(blockIdx.x) * size_t(k);
+  float top = 0.0f;
+  int nan = 0;
+  for (int i = int(threadIdx.x); i < k; i += kQuantizeBlock)
+    absmax_step(row[i], top, nan);
+  const float scale = block_quantize_scale(top, nan);
   if (threadIdx.x == 0)
     scales[blockIdx.x] = scale;
   int8_t *out = q + size_t(blockIdx.x) * size_t(k);
   for (int i = int(threadIdx.x); i < k; i += kQuantizeBlock)
-    out[i] = int8_t(fminf(fmaxf(rintf(row[i] / scale), -128.0f), 127.0f));
+    out[i] = quantize_value(row[i], scale);
 }
 
 inline void quantize_per_token(const float *x, int m, int k, int8_t *q,

@@ -89,12 +89,11 @@ __device__ __forceinline__ float warp_sum(float value) {
   return value;
 }
 
-/* One block per token; the sum of squares in double, as on the CPU. */
-__global__ void __launch_bounds__(kNormBlock)
-    rms_norm_rows(const float *__restrict__ x, const float *__restrict__ weight,
-                  int dim, float epsilon, float *__restrict__ out) {
+/* 1 / sqrt(mean(row^2) + epsilon) for a kNormBlock block, the sum of
+ * squares in double as on the CPU. */
+__device__ inline float block_rms_scale(const float *row, int dim,
+                                        float epsilon) {
   __shared__ double warp_sums[kNormBlock / 32];
-  const float *row = x + size_t(blockIdx.x) * size_t(dim);
   double sum = 0;
   for (int i = int(threadIdx.x); i < dim; i += kNormBlock)
     sum += double(row[i]) * double(row[i]);
@@ -105,11 +104,47 @@ __global__ void __launch_bounds__(kNormBlock)
   sum = 0;
   for (int i = 0; i < kNormBlock / 32; ++i)
     sum += warp_sums[i];
-  const float scale =
-      1.0f / sqrtf(__fadd_rn(float(sum / double(dim)), epsilon));
+  return 1.0f / sqrtf(__fadd_rn(float(sum / double(dim)), epsilon));
+}
+
+__device__ __forceinline__ float normalized(float x, float scale,
+                                            float weight) {
+  return __fmul_rn(__fmul_rn(x, scale), weight);
+}
+
+/* One block per token. */
+__global__ void __launch_bounds__(kNormBlock)
+    rms_norm_rows(const float *__restrict__ x, const float *__restrict__ weight,
+                  int dim, float epsilon, float *__restrict__ out) {
+  const float *row = x + size_t(blockIdx.x) * size_t(dim);
+  const float scale = block_rms_scale(row, dim, epsilon);
   float *o = out + size_t(blockIdx.x) * size_t(dim);
   for (int i = int(threadIdx.x); i < dim; i += kNormBlock)
-    o[i] = __fmul_rn(__fmul_rn(row[i], scale), weight[i]);
+    o[i] = normalized(row[i], scale, weight[i]);
+}
+
+/* RMSNorm then per-token int8 quantization in one pass per token: the
+ * normalized row is never stored, each element is computed again (by the
+ * same operations) when it is quantized, so q and scales equal rms_norm
+ * followed by quantize_per_token bit for bit. */
+__global__ void __launch_bounds__(kNormBlock)
+    rms_norm_quantize_rows(const float *__restrict__ x,
+                           const float *__restrict__ weight, int dim,
+                           float epsilon, int8_t *__restrict__ q,
+                           float *__restrict__ scales) {
+  static_assert(kNormBlock == kQuantizeBlock, "one block does both");
+  const float *row = x + size_t(blockIdx.x) * size_t(dim);
+  const float scale = block_rms_scale(row, dim, epsilon);
+  float top = 0.0f;
+  int nan = 0;
+  for (int i = int(threadIdx.x); i < dim; i += kNormBlock)
+    absmax_step(normalized(row[i], scale, weight[i]), top, nan);
+  const float step = block_quantize_scale(top, nan);
+  if (threadIdx.x == 0)
+    scales[blockIdx.x] = step;
+  int8_t *out = q + size_t(blockIdx.x) * size_t(dim);
+  for (int i = int(threadIdx.x); i < dim; i += kNormBlock)
+    out[i] = quantize_value(normalized(row[i], scale, weight[i]), step);
 }
 
 inline void rms_norm(const float *x, const float *weight, int64_t tokens,
@@ -117,6 +152,17 @@ inline void rms_norm(const float *x, const float *weight, int64_t tokens,
   rms_norm_rows<<<unsigned(tokens), kNormBlock, 0, stream()>>>(
       x, weight, int(dim), epsilon, out);
   check_launch("rms_norm_rows");
+}
+
+/* A tern.rms_norm whose only user is a per-token tern.quantize_activations
+ * (codegen/cuda/CudaLlmKernels.cpp fuses them): one launch and no float
+ * row in between. */
+inline void rms_norm_quantize(const float *x, const float *weight,
+                              int64_t tokens, int64_t dim, float epsilon,
+                              int8_t *q, float *scales) {
+  rms_norm_quantize_rows<<<unsigned(tokens), kNormBlock, 0, stream()>>>(
+      x, weight, int(dim), epsilon, q, scales);
+  check_launch("rms_norm_quantize_rows");
 }
 
 /* A thread per (token, head, pair); the angle in double, as on the CPU. */
