@@ -76,12 +76,36 @@ static int loading_flags;
 
 void tern_weights_set_loading(int flags) { loading_flags = flags; }
 
+/* "cannot open", with the way out when the folder holds the manifest of
+ * synthesized weights (ternc --synthesize-weights) instead of the file. */
+static tern_status cannot_open(const char *path) {
+  size_t length = strlen(path);
+  const char *suffix = ".weights";
+  size_t suffix_length = strlen(suffix);
+  if (length > suffix_length &&
+      strcmp(path + length - suffix_length, suffix) == 0 && length < 4096) {
+    char manifest[4096 + 8];
+    snprintf(manifest, sizeof manifest, "%.*s.synth",
+             (int)(length - suffix_length), path);
+    FILE *file = fopen(manifest, "r");
+    if (file) {
+      fclose(file);
+      return tern_fail(TERN_ERROR_IO,
+                       "%s: cannot open weights file (the folder has its "
+                       "synthesized-weights manifest %s: run `make weights` "
+                       "there first)",
+                       path, manifest);
+    }
+  }
+  return tern_fail(TERN_ERROR_IO, "%s: cannot open weights file", path);
+}
+
 /* Reads the file into 64-byte-aligned memory: kernels rely on the layout's
  * alignment, which malloc alone does not give. */
 static tern_status read_file_aligned(const char *path, tern_weights *weights) {
   FILE *file = fopen(path, "rb");
   if (!file)
-    return tern_fail(TERN_ERROR_IO, "%s: cannot open weights file", path);
+    return cannot_open(path);
   long size = -1;
   if (fseek(file, 0, SEEK_END) == 0)
     size = ftell(file);
@@ -119,7 +143,7 @@ static tern_status map_file(const char *path, tern_weights *weights) {
 #if TERN_HAVE_MMAP
   int fd = open(path, O_RDONLY);
   if (fd < 0)
-    return tern_fail(TERN_ERROR_IO, "%s: cannot open weights file", path);
+    return cannot_open(path);
   struct stat info;
   if (fstat(fd, &info) != 0) {
     close(fd);
