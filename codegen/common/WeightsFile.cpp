@@ -115,16 +115,11 @@ mlir::tern::buildWeightsFile(ModuleOp module,
        << records;
     return file;
   }
-  std::string header(TERN_WEIGHTS_HEADER_BYTES, '\0');
-  auto put = [&](size_t at, uint64_t value, unsigned bytes) {
-    for (unsigned i = 0; i < bytes; ++i)
-      header[at + i] = static_cast<char>(value >> (8 * i));
-  };
-  std::copy_n(TERN_WEIGHTS_MAGIC, 7, header.begin());
-  put(8, TERN_WEIGHTS_VERSION, 4);
-  put(12, kBufferAlignment, 4);
-  put(16, file.payloadBytes, 8);
-  put(24, file.checksum, 8);
-  file.contents = header + payload;
+  static_assert(kBufferAlignment == TERN_WEIGHTS_ALIGNMENT,
+                "the planner aligns constants as the header says");
+  uint8_t header[TERN_WEIGHTS_HEADER_BYTES];
+  tern_weights_header(header, file.payloadBytes, file.checksum);
+  file.contents.assign(reinterpret_cast<const char *>(header), sizeof header);
+  file.contents += payload;
   return file;
 }

@@ -72,6 +72,18 @@ uint64_t tern_weights_checksum(const void *data, size_t size) {
   return hash;
 }
 
+void tern_weights_header(uint8_t header[TERN_WEIGHTS_HEADER_BYTES],
+                         uint64_t payload_bytes, uint64_t checksum) {
+  const uint64_t fields[3] = {TERN_WEIGHTS_VERSION |
+                                  ((uint64_t)TERN_WEIGHTS_ALIGNMENT << 32),
+                              payload_bytes, checksum};
+  memset(header, 0, TERN_WEIGHTS_HEADER_BYTES);
+  memcpy(header, TERN_WEIGHTS_MAGIC, 8);
+  for (int f = 0; f < 3; ++f)
+    for (int i = 0; i < 8; ++i)
+      header[8 + 8 * f + i] = (uint8_t)(fields[f] >> (8 * i));
+}
+
 static int loading_flags;
 
 void tern_weights_set_loading(int flags) { loading_flags = flags; }

@@ -48,13 +48,8 @@ static int read_hex(FILE *in, uint8_t *out, uint64_t bytes) {
 
 static int write_file(const char *path, const uint8_t *payload, uint64_t bytes,
                       uint64_t checksum) {
-  uint8_t header[TERN_WEIGHTS_HEADER_BYTES] = {0};
-  memcpy(header, TERN_WEIGHTS_MAGIC, 7);
-  const uint64_t fields[] = {TERN_WEIGHTS_VERSION | (64ull << 32), bytes,
-                             checksum};
-  for (int f = 0; f < 3; ++f)
-    for (int i = 0; i < 8; ++i)
-      header[8 + 8 * f + i] = (uint8_t)(fields[f] >> (8 * i));
+  uint8_t header[TERN_WEIGHTS_HEADER_BYTES];
+  tern_weights_header(header, bytes, checksum);
   size_t length = strlen(path) + 5;
   char *temporary = (char *)malloc(length);
   if (!temporary)

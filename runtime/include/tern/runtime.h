@@ -136,7 +136,7 @@ const char *tern_missing_cpu_feature(const char *features);
  * A little-endian file of a 64-byte header then the payload:
  *   [0, 8)   magic "TERNWTS\0"
  *   [8, 12)  format version (TERN_WEIGHTS_VERSION)
- *   [12, 16) payload alignment in bytes (64)
+ *   [12, 16) payload alignment in bytes (TERN_WEIGHTS_ALIGNMENT)
  *   [16, 24) payload size in bytes
  *   [24, 32) tern_weights_checksum of the payload
  *   [32, 64) zero
@@ -145,10 +145,15 @@ const char *tern_missing_cpu_feature(const char *features);
 #define TERN_WEIGHTS_MAGIC "TERNWTS"
 #define TERN_WEIGHTS_VERSION 2u
 #define TERN_WEIGHTS_HEADER_BYTES 64u
+#define TERN_WEIGHTS_ALIGNMENT 64u
 
 /* A fast non-cryptographic checksum (FNV-1a steps in 8 word lanes) that
  * catches corrupt or mismatched weights files. */
 uint64_t tern_weights_checksum(const void *data, size_t size);
+/* Writes the header of a weights file whose payload has `payload_bytes`
+ * bytes and the given checksum (the layout above). */
+void tern_weights_header(uint8_t header[TERN_WEIGHTS_HEADER_BYTES],
+                         uint64_t payload_bytes, uint64_t checksum);
 
 typedef struct tern_weights tern_weights;
 
