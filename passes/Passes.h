@@ -39,6 +39,8 @@ struct QuantizationOptions {
   std::string recipe;
   std::string weightGranularity = "per_tensor";
   std::string activationGranularity = "per_token";
+  /// A fixed activation scale (positive) instead of absmax at run time.
+  double activationScale = 0;
   std::string keepFloat;
   bool keepFirstLast = false;
   /// Quantize the activations of low-bit products even without a method:

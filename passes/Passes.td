@@ -95,8 +95,31 @@ def TernQuantizeActivations
   let options = [
     Option<"granularity", "granularity", "std::string",
            /*default=*/"\"per_token\"", "per_token or per_tensor">,
+    Option<"staticScale", "static-scale", "double", /*default=*/"0",
+           "when positive: a fixed per-tensor scale instead of absmax at run "
+           "time (q = clamp(round(x / scale), -128, 127)), for targets that "
+           "fold quantization into integer thresholds">,
   ];
-  let dependentDialects = ["mlir::tern::TernDialect"];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::tern::TernDialect"];
+}
+
+def TernIntegerActivations
+    : Pass<"tern-integer-activations", "mlir::ModuleOp"> {
+  let summary = "Give tern.linear fake-quantized f32 inputs as int8 codes";
+  let description = [{
+    A `tern.linear` whose f32 input comes from an element-wise
+    `linalg.generic` yielding `codes * s`, with `s` one constant and
+    `codes` provably integers in [-128, 127] (rounded and clamped, or a
+    select between integer constants: what QONNX `Quant` and `BipolarQuant`
+    on activations import as), takes the codes as i8 and `s` as a constant
+    per-tensor input scale. The product becomes an exact integer sum.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::tern::TernDialect"];
 }
 
 def TernEliminateMultiplies

@@ -30,9 +30,11 @@ void mlir::tern::buildQuantizationPipeline(OpPassManager &pm,
     pm.addPass(createTernQuantizeWeights(weights));
   }
   pm.addPass(createTernFormLinear());
+  pm.addPass(createTernIntegerActivations());
   if (quantize || options.quantizeActivations) {
     TernQuantizeActivationsOptions activations;
     activations.granularity = options.activationGranularity;
+    activations.staticScale = options.activationScale;
     pm.addPass(createTernQuantizeActivations(activations));
   }
   if (!options.multiplyElimination.empty()) {

@@ -1,8 +1,14 @@
 //===- QuantizeActivations.cpp - int8 inputs for tern.linear --------------===//
 #include "passes/Passes.h"
+#include "passes/quantize/StaticActivations.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+
+#include <cmath>
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNQUANTIZEACTIVATIONS
@@ -20,6 +26,11 @@ struct TernQuantizeActivationsPass
   void runOnOperation() override {
     FailureOr<GranularityAttr> g =
         parseGranularityOption(&getContext(), granularity);
+    if (!(staticScale >= 0) || !std::isfinite(staticScale)) {
+      getOperation().emitError()
+          << "static activation scale must be a positive number";
+      return signalPassFailure();
+    }
     if (failed(g) || (g->getKind() != GranularityKind::PerToken &&
                       g->getKind() != GranularityKind::PerTensor)) {
       getOperation().emitError() << "activation granularity '" << granularity
@@ -41,6 +52,13 @@ struct TernQuantizeActivationsPass
         chosen = *parseGranularityOption(&getContext(), activations.getValue());
       }
       OpBuilder b(op);
+      if (staticScale > 0) {
+        setStaticInput(b, op,
+                       buildStaticActivationQuantizer(b, op.getLoc(),
+                                                      op.getInput(), staticScale),
+                       staticScale);
+        continue;
+      }
       auto input = cast<RankedTensorType>(op.getInput().getType());
       auto quantizedType =
           RankedTensorType::get(input.getShape(), b.getI8Type());

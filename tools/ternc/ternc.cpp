@@ -108,6 +108,12 @@ static cl::opt<std::string> activationGranularity(
     "activation-granularity",
     cl::desc("Activation scale groups: per_token (default), per_tensor"),
     cl::init("per_token"), cl::cat(category));
+static cl::opt<double> activationScale(
+    "activation-scale",
+    cl::desc("Quantize activations with this fixed per-tensor scale, "
+             "q = clamp(round(x / scale), -128, 127), instead of absmax at "
+             "run time (what --target=hls needs for float models)"),
+    cl::value_desc("scale"), cl::init(0), cl::cat(category));
 static cl::opt<std::string>
     keepFloat("keep-float",
               cl::desc("Leave layers whose ONNX node name matches in float"),
@@ -516,6 +522,7 @@ int main(int argc, char **argv) {
   quantization.recipe = quantRecipe;
   quantization.weightGranularity = weightGranularity;
   quantization.activationGranularity = activationGranularity;
+  quantization.activationScale = activationScale;
   quantization.keepFloat = keepFloat;
   quantization.keepFirstLast = keepFirstLast;
   quantization.quantizeActivations = llm && !floatActivations;

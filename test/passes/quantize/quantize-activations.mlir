@@ -1,6 +1,13 @@
 // RUN: tern-opt %s --tern-quantize-activations | FileCheck %s
 // RUN: tern-opt %s --tern-quantize-activations="granularity=per_tensor" | FileCheck %s --check-prefix=TENSOR
 // RUN: not tern-opt %s --tern-quantize-activations="granularity=per_channel" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: tern-opt %s --tern-quantize-activations="static-scale=0.125" | FileCheck %s --check-prefix=STATIC
+// STATIC: %[[Q:.*]] = linalg.generic
+// STATIC: arith.divf %{{.*}}, %{{.*}} : f32
+// STATIC: math.roundeven
+// STATIC: arith.fptosi %{{.*}} : f32 to i8
+// STATIC: %[[S:.*]] = arith.constant dense<1.250000e-01> : tensor<1xf32>
+// STATIC: tern.linear %[[Q]] scaled by %[[S]] per_tensor
 
 // The f32 input of tern.linear is quantized to int8 at run time (BitNet A8).
 // CHECK-LABEL: func.func @a8
