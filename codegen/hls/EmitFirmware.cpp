@@ -1,0 +1,299 @@
+//===- EmitFirmware.cpp - HLS C++ for the accelerated layers --------------===//
+//
+// One function per layer, in FINN's MVAU shape: the outer loop walks the
+// N/PE neuron folds, the pipelined loop the K/SIMD synapse folds, and PE x
+// SIMD products per cycle are unrolled; the folding decides the array
+// partitioning. Products never multiply: ternary weights add, subtract or
+// skip; binary weights against binary codes are XNOR and popcount.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/hls/Emit.h"
+#include "codegen/hls/ScalarBody.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::hls;
+
+namespace {
+std::string accType(int bits) {
+  return bits <= 8 ? "int8_t" : bits <= 16 ? "int16_t" : "int32_t";
+}
+
+/// Ternary: 16 weights per word, bit 0 nonzero, bit 1 negative. Binary: 32
+/// per word, bit set for +1.
+int weightsPerWord(const HlsLayer &layer) {
+  return layer.weights == WeightKind::Ternary ? 16 : 32;
+}
+
+std::string weightRom(const HlsLayer &layer) {
+  int per = weightsPerWord(layer);
+  int64_t words = (layer.inputs + per - 1) / per;
+  std::string s = llvm::formatv("// {0}: {1} x {2} {3} weights, {4}\n",
+                                layer.name, layer.outputs, layer.inputs,
+                                layer.weights == WeightKind::Ternary
+                                    ? "ternary"
+                                    : "binary",
+                                layer.weights == WeightKind::Ternary
+                                    ? "2 bits each (bit 0: nonzero, bit 1: "
+                                      "negative)"
+                                    : "1 bit each (set: +1)")
+                      .str();
+  s += llvm::formatv("static const uint32_t {0}_weights[{1}][{2}] = {{\n",
+                     layer.name, layer.outputs, words)
+           .str();
+  for (const std::vector<int8_t> &row : layer.values) {
+    s += "  {";
+    for (int64_t w = 0; w < words; ++w) {
+      uint32_t word = 0;
+      for (int i = 0; i < per && w * per + i < layer.inputs; ++i) {
+        int8_t v = row[w * per + i];
+        if (layer.weights == WeightKind::Ternary)
+          word |= uint32_t((v != 0) | ((v < 0) << 1)) << (2 * i);
+        else
+          word |= uint32_t(v > 0) << i;
+      }
+      s += llvm::formatv("{0}0x{1:x-8}u", w ? ", " : "", word).str();
+    }
+    s += "},\n";
+  }
+  return s + "};\n\n";
+}
+
+std::string thresholdRom(const HlsLayer &layer) {
+  const ThresholdTable<int64_t> &t = layer.next;
+  std::string s = llvm::formatv(
+      "// {0}: codes = {1} + the number of thresholds an accumulator reaches "
+      "(scale, bias and activation folded in)\n",
+      layer.name, t.base);
+  s += llvm::formatv("static const {0}_acc_t {0}_thresholds[{1}][{2}] = {{\n",
+                     layer.name, layer.outputs, std::max<int64_t>(1, t.levels()))
+           .str();
+  for (const auto &row : t.rows) {
+    s += "  {";
+    for (auto [j, v] : llvm::enumerate(row))
+      s += (j ? ", " : "") + std::to_string(v);
+    if (row.empty())
+      s += "0";
+    s += "},\n";
+  }
+  return s + "};\n\n";
+}
+
+std::string layerFunction(const HlsLayer &layer) {
+  int per = weightsPerWord(layer);
+  bool xnor = layer.weights == WeightKind::Bipolar && layer.bipolarInput;
+  std::string out = layer.last ? "int32_t" : "code_t";
+  std::string s;
+  s += llvm::formatv("// {0}: {1} -> {2}, PE={3} SIMD={4}: {5} cycles per "
+                     "sample; {6}.\n",
+                     layer.name, layer.inputs, layer.outputs, layer.pe,
+                     layer.simd,
+                     (layer.outputs / layer.pe) * (layer.inputs / layer.simd),
+                     xnor ? "XNOR-popcount"
+                     : layer.weights == WeightKind::Bipolar
+                         ? "add or subtract"
+                         : "add, subtract or skip")
+           .str();
+  s += llvm::formatv("static void {0}(const code_t in[{1}], {2} out[{3}]) {{\n",
+                     layer.name, layer.inputs, out, layer.outputs)
+           .str();
+  s += "#pragma HLS INLINE off\n";
+  if (layer.pe > 1)
+    s += llvm::formatv("#pragma HLS ARRAY_PARTITION variable={0}_weights "
+                       "cyclic factor={1} dim=1\n",
+                       layer.name, layer.pe)
+             .str();
+  if (layer.simd > per)
+    s += llvm::formatv("#pragma HLS ARRAY_PARTITION variable={0}_weights "
+                       "cyclic factor={1} dim=2\n",
+                       layer.name, layer.simd / per)
+             .str();
+  if (!layer.last && layer.pe > 1)
+    s += llvm::formatv("#pragma HLS ARRAY_PARTITION variable={0}_thresholds "
+                       "cyclic factor={1} dim=1\n",
+                       layer.name, layer.pe)
+             .str();
+  if (layer.simd > 1)
+    s += llvm::formatv("#pragma HLS ARRAY_PARTITION variable=in cyclic "
+                       "factor={0} dim=1\n",
+                       layer.simd)
+             .str();
+  if (layer.pe > 1)
+    s += llvm::formatv("#pragma HLS ARRAY_PARTITION variable=out cyclic "
+                       "factor={0} dim=1\n",
+                       layer.pe)
+             .str();
+  std::string acc = layer.name + "_acc_t";
+  s += llvm::formatv(R"(  for (int nf = 0; nf < {0}; ++nf) {{
+    {1} acc[{2}];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+    for (int p = 0; p < {2}; ++p) {{
+#pragma HLS UNROLL
+      acc[p] = 0;
+    }
+    for (int sf = 0; sf < {3}; ++sf) {{
+#pragma HLS PIPELINE II=1
+      for (int p = 0; p < {2}; ++p) {{
+#pragma HLS UNROLL
+        for (int s = 0; s < {4}; ++s) {{
+#pragma HLS UNROLL
+          const int k = sf * {4} + s;
+          const uint32_t word = {5}_weights[nf * {2} + p][k / {6}] >> ({7}k % {6});
+)",
+                     layer.outputs / layer.pe, acc, layer.pe,
+                     layer.inputs / layer.simd, layer.simd, layer.name, per,
+                     layer.weights == WeightKind::Ternary ? "2 * " : "")
+           .str();
+  if (xnor)
+    s += "          acc[p] += ((in[k] > 0) == ((word & 1u) != 0)) ? 1 : 0; "
+         "// XNOR, counted\n";
+  else if (layer.weights == WeightKind::Bipolar)
+    s += "          acc[p] += (word & 1u) ? in[k] : -in[k];\n";
+  else
+    s += "          acc[p] += (word & 1u) ? ((word & 2u) ? -in[k] : in[k]) : "
+         "0;\n";
+  s += "        }\n      }\n    }\n";
+  s += llvm::formatv("    for (int p = 0; p < {0}; ++p) {{\n"
+                     "#pragma HLS UNROLL\n",
+                     layer.pe)
+           .str();
+  std::string total =
+      xnor ? llvm::formatv("({0})(2 * acc[p] - {1})", acc, layer.inputs).str()
+           : "acc[p]";
+  if (layer.last)
+    s += "      out[nf * " + std::to_string(layer.pe) + " + p] = " + total +
+         ";\n";
+  else
+    s += "      out[nf * " + std::to_string(layer.pe) + " + p] = " +
+         layer.name + "_activation(" + total + ", nf * " +
+         std::to_string(layer.pe) + " + p);\n";
+  s += "    }\n  }\n}\n\n";
+  return s;
+}
+
+std::string activationFunction(const HlsLayer &layer) {
+  return llvm::formatv(R"(static code_t {0}_activation({0}_acc_t acc, int n) {{
+#pragma HLS INLINE
+  code_t code = {1};
+  for (int j = 0; j < {2}; ++j) {{
+#pragma HLS UNROLL
+    code += acc >= {0}_thresholds[n][j] ? 1 : 0;
+  }
+  return code;
+}
+
+)",
+                       layer.name, layer.next.base, layer.next.levels())
+      .str();
+}
+} // namespace
+
+std::string mlir::tern::hls::firmwareHeader(const HlsModel &model,
+                                            const HlsOptions &options) {
+  const HlsLayer &last = model.layers.back();
+  std::string guard = model.top;
+  for (char &c : guard)
+    c = std::toupper((unsigned char)c);
+  return llvm::formatv(R"(// The accelerator's top function, generated by ternc. Do not edit.
+#ifndef {0}_H
+#define {0}_H
+
+#include <cstdint>
+
+// Samples of the model's input batch; {1} runs once per sample.
+static const int {1}_batch = {2};
+static const int {1}_inputs = {3};
+static const int {1}_outputs = {4};
+
+// One sample: float inputs in, the last layer's integer accumulators out
+// ({1}_host.h turns them into the model's outputs).
+void {1}(const float input[{3}], int32_t output[{4}]);
+
+#endif
+)",
+                       guard, model.top, model.rows, model.inputs,
+                       last.outputs)
+      .str();
+}
+
+std::string mlir::tern::hls::firmwareSource(const HlsModel &model,
+                                            const HlsOptions &options) {
+  std::string s = "// Generated by ternc for Vitis HLS. Do not edit.\n"
+                  "// Every product is an addition, a subtraction or an "
+                  "XNOR; activations are integer\n// thresholds (no DSP).\n";
+  s += "#include \"" + model.top + ".h\"\n\n";
+  s += "typedef int8_t code_t; // activation codes between layers\n";
+  for (const HlsLayer &layer : model.layers)
+    s += llvm::formatv("typedef {0} {1}_acc_t; // |acc| <= {2} ({3} bits)\n",
+                       accType(layer.accBits), layer.name, layer.accBound,
+                       layer.accBits)
+             .str();
+  s += "\n";
+  // The input quantizer.
+  const ThresholdTable<float> &in = model.input;
+  s += llvm::formatv("// The input quantizer: code = {0} + the number of "
+                     "thresholds the input reaches.\n"
+                     "static const float input_thresholds[{1}] = {{",
+                     in.base, std::max<int64_t>(1, in.levels()))
+           .str();
+  for (auto [j, t] : llvm::enumerate(in.rows[0]))
+    s += (j ? ", " : "") + floatLiteral(t);
+  if (in.rows[0].empty())
+    s += "INFINITY";
+  s += "};\n\n";
+  for (const HlsLayer &layer : model.layers) {
+    s += weightRom(layer);
+    if (!layer.last)
+      s += thresholdRom(layer) + activationFunction(layer);
+    s += layerFunction(layer);
+  }
+  s += llvm::formatv(R"(static void quantize_input(const float input[{0}], code_t out[{0}]) {{
+#pragma HLS INLINE off
+  for (int k = 0; k < {0}; ++k) {{
+#pragma HLS PIPELINE II=1
+    code_t code = {1};
+    for (int j = 0; j < {2}; ++j) {{
+#pragma HLS UNROLL
+      code += input[k] >= input_thresholds[j] ? 1 : 0;
+    }
+    out[k] = code;
+  }
+}
+
+)",
+                     model.inputs, in.base, in.levels())
+           .str();
+
+  const HlsLayer &last = model.layers.back();
+  s += llvm::formatv("void {0}(const float input[{1}], int32_t output[{2}]) {{\n",
+                     model.top, model.inputs, last.outputs)
+           .str();
+  if (options.interface == "m_axi")
+    s += llvm::formatv("#pragma HLS INTERFACE m_axi port=input offset=slave "
+                       "bundle=gmem0 depth={0}\n"
+                       "#pragma HLS INTERFACE m_axi port=output offset=slave "
+                       "bundle=gmem1 depth={1}\n"
+                       "#pragma HLS INTERFACE s_axilite port=return\n",
+                       model.inputs, last.outputs)
+             .str();
+  else
+    s += "#pragma HLS INTERFACE ap_memory port=input\n"
+         "#pragma HLS INTERFACE ap_memory port=output\n"
+         "#pragma HLS INTERFACE ap_ctrl_hs port=return\n";
+  s += "#pragma HLS DATAFLOW\n";
+  s += llvm::formatv("  code_t codes0[{0}];\n  quantize_input(input, codes0);\n",
+                     model.inputs)
+           .str();
+  for (auto [i, layer] : llvm::enumerate(model.layers)) {
+    if (layer.last) {
+      s += llvm::formatv("  {0}(codes{1}, output);\n", layer.name, i).str();
+      break;
+    }
+    s += llvm::formatv("  code_t codes{0}[{1}];\n  {2}(codes{3}, codes{0});\n",
+                       i + 1, layer.outputs, layer.name, i)
+             .str();
+  }
+  return s + "}\n";
+}

@@ -1,0 +1,274 @@
+//===- HlsTarget.cpp - Vitis HLS projects for quantized networks ----------===//
+//
+// `--target=hls` writes a Vitis HLS project: the accelerated layers as
+// synthesizable C++ (EmitFirmware.cpp), the float tail for the host
+// (EmitHost.cpp), a testbench with test vectors the CPU back end computes
+// from the same module, and the Vitis build files (ProjectFiles.cpp).
+// `lower` checks the module and records the folding on each tern.linear
+// as `hls.pe` / `hls.simd` attributes (what `--emit=loops` shows); a user
+// may set them in the IR, and emitSources honours them.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Target.h"
+#include "codegen/hls/Emit.h"
+
+#include "codegen/common/Toolchain.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "dialect/Tern.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "tern/runtime.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::hls;
+
+static llvm::cl::OptionCategory hlsCategory("hls target options");
+static llvm::cl::opt<int64_t> targetCycles(
+    "hls-cycles",
+    llvm::cl::desc("--target=hls: cycles per sample each layer may take; "
+                   "PE x SIMD is the smallest folding that meets it "
+                   "(default 64)"),
+    llvm::cl::init(64), llvm::cl::cat(hlsCategory));
+static llvm::cl::opt<std::string>
+    interface("hls-interface",
+              llvm::cl::desc("--target=hls: m_axi (with s_axilite control, "
+                             "the default) or ap_memory ports"),
+              llvm::cl::init("m_axi"), llvm::cl::cat(hlsCategory));
+static llvm::cl::opt<std::string>
+    part("hls-part", llvm::cl::desc("--target=hls: FPGA part for build_prj.tcl"),
+         llvm::cl::init("xczu3eg-sbva484-1-e"), llvm::cl::cat(hlsCategory));
+static llvm::cl::opt<double>
+    clockNs("hls-clock", llvm::cl::desc("--target=hls: clock period in ns"),
+            llvm::cl::init(5), llvm::cl::cat(hlsCategory));
+static llvm::cl::opt<std::string> testInput(
+    "hls-test-input",
+    llvm::cl::desc("--target=hls: the testbench's input (.npy or .pb); "
+                   "default: deterministic pseudo-random values"),
+    llvm::cl::value_desc("file"), llvm::cl::cat(hlsCategory));
+
+namespace {
+constexpr StringLiteral kPeAttr = "hls.pe", kSimdAttr = "hls.simd";
+
+FailureOr<HlsModel> buildModel(ModuleOp module, const TargetOptions &options) {
+  FailureOr<HlsModel> model =
+      buildHlsModel(module, options.symbolPrefix, targetCycles);
+  if (failed(model))
+    return failure();
+  // Folding set in the IR wins.
+  SmallVector<LinearOp> linears;
+  module.walk([&](LinearOp op) { linears.push_back(op); });
+  for (auto [op, layer] : llvm::zip(linears, model->layers)) {
+    auto pe = op->getAttrOfType<IntegerAttr>(kPeAttr);
+    auto simd = op->getAttrOfType<IntegerAttr>(kSimdAttr);
+    if (pe)
+      layer.pe = pe.getInt();
+    if (simd)
+      layer.simd = simd.getInt();
+    if (layer.pe < 1 || layer.outputs % layer.pe || layer.simd < 1 ||
+        layer.inputs % layer.simd)
+      return op.emitError() << "target hls: PE must divide " << layer.outputs
+                            << " and SIMD must divide " << layer.inputs;
+  }
+  return model;
+}
+
+/// Deterministic test inputs in [-2, 2): a sum of uniforms, near normal.
+std::vector<float> syntheticInputs(size_t count) {
+  std::vector<float> values(count);
+  uint64_t state = 0x7465726e; // "tern"
+  auto next = [&] {
+    state += 0x9e3779b97f4a7c15ull;
+    uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return double((z ^ (z >> 31)) >> 11) / double(1ull << 53);
+  };
+  for (float &v : values)
+    v = float(next() + next() + next() + next() - 2.0);
+  return values;
+}
+
+std::string bytesOf(const void *data, size_t size) {
+  return std::string(static_cast<const char *>(data), size);
+}
+
+/// Runs the CPU back end (scalar variant: no FMA contraction) on `module`
+/// and the test inputs; fills the testbench's input and expected output.
+LogicalResult computeTestVectors(ModuleOp module, const HlsModel &model,
+                                 const TargetOptions &options,
+                                 std::string &input, std::string &expected) {
+  Target *cpu = lookupTarget("cpu");
+  if (!cpu)
+    return module.emitError("target hls: needs the cpu target for test data");
+  size_t inputCount = size_t(model.rows) * model.inputs;
+  std::vector<float> values;
+  if (!testInput.empty()) {
+    tern_tensor tensor;
+    if (tern_tensor_read(testInput.c_str(), &tensor) != TERN_OK)
+      return module.emitError() << "target hls: " << tern_last_error();
+    bool fits = tensor.info.dtype == TERN_DTYPE_FLOAT32 &&
+                tern_tensor_info_elements(&tensor.info) == inputCount;
+    if (fits)
+      values.assign((float *)tensor.data, (float *)tensor.data + inputCount);
+    tern_tensor_free(&tensor);
+    if (!fits)
+      return module.emitError()
+             << "target hls: '" << testInput << "' must hold " << inputCount
+             << " float32 values";
+  } else {
+    values = syntheticInputs(inputCount);
+  }
+  input = bytesOf(values.data(), values.size() * sizeof(float));
+
+  OwningOpRef<ModuleOp> copy = module.clone();
+  TargetOptions cpuOptions = options;
+  cpuOptions.variant = "scalar";
+  cpuOptions.derivedWeights = nullptr;
+  OutputFolder folder;
+  if (failed(cpu->lower(*copy, EmitKind::EmitC, cpuOptions)) ||
+      failed(cpu->emitSources(*copy, ModuleOp(), cpuOptions, folder)))
+    return failure();
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("ternc-hls-vectors", dir))
+    return module.emitError("target hls: cannot create a temporary folder");
+  auto fail = [&](const Twine &message) {
+    llvm::sys::fs::remove_directories(dir);
+    return module.emitError() << "target hls: computing test vectors with "
+                                 "the CPU back end: "
+                              << message;
+  };
+  for (const OutputFolder::File &file : folder.files()) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, file.path);
+    llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec)
+      return fail(ec.message());
+    os << file.contents;
+  }
+  std::string error;
+  if (failed(cpu->build(dir, EmitKind::Exe, cpuOptions, error)))
+    return fail(error);
+  std::string in = (dir + "/input_0.npy").str(), outDir = (dir + "/out").str();
+  func::FuncOp entry = *module.getOps<func::FuncOp>().begin();
+  auto shape = cast<RankedTensorType>(entry.getArgument(0).getType());
+  tern_tensor_info info{"input", TERN_DTYPE_FLOAT32, (int32_t)shape.getRank(), {}};
+  for (int64_t i = 0; i < shape.getRank(); ++i)
+    info.dims[i] = shape.getDimSize(i);
+  llvm::sys::fs::create_directories(outDir);
+  if (tern_tensor_write(in.c_str(), &info, values.data()) != TERN_OK)
+    return fail(tern_last_error());
+  if (failed(runCommand({(dir + "/" + options.modelName).str(), "--out",
+                         outDir, in},
+                        options, error)))
+    return fail(error);
+  tern_tensor result;
+  std::string out = outDir + "/output_0.npy";
+  if (tern_tensor_read(out.c_str(), &result) != TERN_OK)
+    return fail(tern_last_error());
+  expected = bytesOf(result.data, tern_tensor_info_elements(&result.info) *
+                                      tern_dtype_size(result.info.dtype));
+  tern_tensor_free(&result);
+  llvm::sys::fs::remove_directories(dir);
+  return success();
+}
+
+class HlsTarget : public Target {
+public:
+  StringRef name() const override { return "hls"; }
+  StringRef description() const override {
+    return "Vitis HLS C++ project for FPGAs: ternary and binary layers "
+           "without multipliers, integer thresholds, C simulation testbench";
+  }
+  // The HLS printer reads tern.linear itself; nothing is rewritten first.
+  std::string multiplyElimination(const TargetOptions &) const override {
+    return "";
+  }
+
+  LogicalResult lower(ModuleOp module, EmitKind stage,
+                      const TargetOptions &options) override {
+    if (module->hasAttr("tern.llm"))
+      return module.emitError("target hls does not compile LLM checkpoints "
+                              "yet; use --target=cpu or cuda");
+    if (interface != "m_axi" && interface != "ap_memory")
+      return module.emitError() << "target hls: --hls-interface is m_axi or "
+                                   "ap_memory, not '"
+                                << interface << "'";
+    FailureOr<HlsModel> model = buildModel(module, options);
+    if (failed(model))
+      return failure();
+    SmallVector<LinearOp> linears;
+    module.walk([&](LinearOp op) { linears.push_back(op); });
+    Builder b(module.getContext());
+    for (auto [op, layer] : llvm::zip(linears, model->layers)) {
+      op->setAttr(kPeAttr, b.getI64IntegerAttr(layer.pe));
+      op->setAttr(kSimdAttr, b.getI64IntegerAttr(layer.simd));
+    }
+    return success();
+  }
+
+  LogicalResult emitSources(ModuleOp module, ModuleOp prefill,
+                            const TargetOptions &options,
+                            OutputFolder &out) override {
+    FailureOr<HlsModel> model = buildModel(module, options);
+    if (failed(model))
+      return failure();
+    HlsOptions hls{interface, part, clockNs};
+    FailureOr<std::string> host = hostTail(*model);
+    if (failed(host))
+      return failure();
+    std::string input, expected;
+    if (failed(computeTestVectors(module, *model, options, input, expected)))
+      return failure();
+    const std::string &top = model->top;
+    out.add("firmware/" + top + ".h", firmwareHeader(*model, hls));
+    out.add("firmware/" + top + ".cpp", firmwareSource(*model, hls));
+    out.add(top + "_host.h", std::move(*host));
+    out.add(top + "_test.cpp", testbench(*model));
+    out.add("tb_data/input.bin", std::move(input));
+    out.add("tb_data/expected.bin", std::move(expected));
+    out.add("build_prj.tcl", buildTcl(*model, hls));
+    out.add("hls_config.cfg", hlsConfig(*model, hls));
+    out.add("Makefile", makefile(*model));
+    out.add("README.md", projectReadme(*model, hls));
+    return success();
+  }
+
+  // --emit=exe builds the C simulation; synthesis needs Vitis.
+  LogicalResult build(StringRef dir, EmitKind kind,
+                      const TargetOptions &options,
+                      std::string &error) override {
+    if (kind != EmitKind::Exe) {
+      error = "target hls builds no library; --emit=exe builds the C "
+              "simulation, Vitis HLS the hardware (see the project's "
+              "README.md)";
+      return failure();
+    }
+    std::string cc, cxx;
+    if (failed(findHostCompilers(cc, cxx, error)))
+      return failure();
+    const std::string &top = options.symbolPrefix;
+    std::string d = dir.str();
+    return runCommand({cxx, "-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror",
+                       "-Wno-unknown-pragmas", "-I" + d,
+                       d + "/firmware/" + top + ".cpp", d + "/" + top + "_test.cpp",
+                       "-o", d + "/" + top + "_csim"},
+                      options, error);
+  }
+};
+} // namespace
+
+namespace mlir::tern {
+std::unique_ptr<Target> createHlsTarget() {
+  return std::make_unique<HlsTarget>();
+}
+} // namespace mlir::tern
