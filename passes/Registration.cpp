@@ -31,7 +31,7 @@ void mlir::tern::buildQuantizationPipeline(OpPassManager &pm,
   }
   pm.addPass(createTernFormLinear());
   pm.addPass(createTernIntegerActivations());
-  if (quantize || options.quantizeActivations) {
+  if (quantize || options.quantizeActivations || options.activationScale > 0) {
     TernQuantizeActivationsOptions activations;
     activations.granularity = options.activationGranularity;
     activations.staticScale = options.activationScale;

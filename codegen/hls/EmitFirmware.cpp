@@ -140,11 +140,11 @@ std::string layerFunction(const HlsLayer &layer) {
         for (int s = 0; s < {4}; ++s) {{
 #pragma HLS UNROLL
           const int k = sf * {4} + s;
-          const uint32_t word = {5}_weights[nf * {2} + p][k / {6}] >> ({7}k % {6});
+          const uint32_t word = {5}_weights[nf * {2} + p][k / {6}] >> ((k % {6}){7});
 )",
                      layer.outputs / layer.pe, acc, layer.pe,
                      layer.inputs / layer.simd, layer.simd, layer.name, per,
-                     layer.weights == WeightKind::Ternary ? "2 * " : "")
+                     layer.weights == WeightKind::Ternary ? " << 1" : "")
            .str();
   if (xnor)
     s += "          acc[p] += ((in[k] > 0) == ((word & 1u) != 0)) ? 1 : 0; "
@@ -160,7 +160,7 @@ std::string layerFunction(const HlsLayer &layer) {
                      layer.pe)
            .str();
   std::string total =
-      xnor ? llvm::formatv("({0})(2 * acc[p] - {1})", acc, layer.inputs).str()
+      xnor ? llvm::formatv("({0})(acc[p] + acc[p] - {1})", acc, layer.inputs).str()
            : "acc[p]";
   if (layer.last)
     s += "      out[nf * " + std::to_string(layer.pe) + " + p] = " + total +

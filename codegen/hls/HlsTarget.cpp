@@ -15,6 +15,7 @@
 #include "codegen/common/Toolchain.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "dialect/Tern.h"
+#include "passes/Passes.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -129,6 +130,11 @@ LogicalResult computeTestVectors(ModuleOp module, const HlsModel &model,
   input = bytesOf(values.data(), values.size() * sizeof(float));
 
   OwningOpRef<ModuleOp> copy = module.clone();
+  copy->walk([](LinearOp op) {
+    op->removeAttr(kTargetKernelAttr);
+    op->removeAttr(kPeAttr);
+    op->removeAttr(kSimdAttr);
+  });
   TargetOptions cpuOptions = options;
   cpuOptions.variant = "scalar";
   cpuOptions.derivedWeights = nullptr;
@@ -189,9 +195,19 @@ public:
     return "Vitis HLS C++ project for FPGAs: ternary and binary layers "
            "without multipliers, integer thresholds, C simulation testbench";
   }
-  // The HLS printer reads tern.linear itself; nothing is rewritten first.
+  // The printer reads every tern.linear itself (selectKernels claims them
+  // all); "addsub" is what the op census (--report) counts them as, since
+  // the layers add, subtract or skip.
   std::string multiplyElimination(const TargetOptions &) const override {
-    return "";
+    return "addsub";
+  }
+  LogicalResult selectKernels(ModuleOp module,
+                              const TargetOptions &options) override {
+    Builder b(module.getContext());
+    module.walk([&](LinearOp op) {
+      op->setAttr(kTargetKernelAttr, b.getStringAttr("hls_mvau"));
+    });
+    return success();
   }
 
   LogicalResult lower(ModuleOp module, EmitKind stage,
