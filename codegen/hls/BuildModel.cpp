@@ -55,8 +55,10 @@ FailureOr<ConstantOperand> readConstantOperand(linalg::GenericOp generic,
            << " of an element-wise op between layers is not a constant f32 "
               "tensor";
   auto type = cast<RankedTensorType>(operand.get().getType());
-  ConstantOperand c{*values, std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
-                    generic.getMatchingIndexingMap(&operand)};
+  ConstantOperand c{
+      *values,
+      std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+      generic.getMatchingIndexingMap(&operand)};
   for (auto [i, e] : llvm::enumerate(c.map.getResults()))
     if (!isa<AffineDimExpr, AffineConstantExpr>(e) ||
         (e.isFunctionOfDim(0) && c.shape[i] > 1))
@@ -255,7 +257,8 @@ void chooseFolding(HlsLayer &layer, int64_t targetCycles) {
       if (layer.inputs % simd)
         continue;
       int64_t cycles = (layer.outputs / pe) * (layer.inputs / simd);
-      if (cycles > targetCycles && !(pe == layer.outputs && simd == layer.inputs))
+      if (cycles > targetCycles &&
+          !(pe == layer.outputs && simd == layer.inputs))
         continue;
       if (best < 0 || pe * simd < best) {
         best = pe * simd;
@@ -302,7 +305,8 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
   entry.walk([&](LinearOp op) { linears.push_back(op); });
   if (linears.empty())
     return entry.emitError("target hls: the model has no ternary or binary "
-                           "layer") << kQuantizeHint;
+                           "layer")
+           << kQuantizeHint;
 
   HlsModel model;
   model.top = top.str();
@@ -317,9 +321,9 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
                             << "' has float activations" << kQuantizeHint;
     auto inputScales = readFloatConstant(op.getInputScales());
     if (!inputScales || inputScales->size() != 1)
-      return op.emitError() << "target hls: layer '" << name
-                            << "' quantizes its activations at run time"
-                            << kQuantizeHint;
+      return op.emitError()
+             << "target hls: layer '" << name
+             << "' quantizes its activations at run time" << kQuantizeHint;
     auto layout = dyn_cast_or_null<PackedLayoutAttr>(
         cast<RankedTensorType>(op.getWeights().getType()).getEncoding());
     auto bytes = multiply::constantBytes(op.getWeights());
@@ -343,8 +347,8 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
     layer.outputs = cast<RankedTensorType>(op.getType()).getDimSize(1);
     if (index == 0)
       model.rows = input.getDimSize(0);
-    layer.weights = isa<BipolarType>(valueType) ? WeightKind::Bipolar
-                                                : WeightKind::Ternary;
+    layer.weights =
+        isa<BipolarType>(valueType) ? WeightKind::Bipolar : WeightKind::Ternary;
     int64_t rowBytes = layout.getRowBytes(layer.inputs);
     for (int64_t n = 0; n < layer.outputs; ++n) {
       std::vector<int8_t> row(layer.inputs);
@@ -440,7 +444,8 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
             code += acc >= t;
           return code;
         };
-        bool exhaustive = 2 * b + 1 <= 200000 / std::max<int64_t>(1, previous.outputs) + 64;
+        bool exhaustive =
+            2 * b + 1 <= 200000 / std::max<int64_t>(1, previous.outputs) + 64;
         std::vector<int64_t> probes;
         if (exhaustive) {
           for (int64_t acc = -b; acc <= b; ++acc)

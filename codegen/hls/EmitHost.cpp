@@ -58,10 +58,11 @@ FailureOr<std::string> mlir::tern::hls::hostTail(const HlsModel &model) {
   s += llvm::formatv("static const int {0}_output_elements = {1};\n\n",
                      model.top, elements(model.output))
            .str();
-  s += llvm::formatv("inline void {0}_postprocess(const int32_t acc[{1}], float "
-                     "out[{2}]) {{\n",
-                     model.top, model.rows * n, elements(model.output))
-           .str();
+  s +=
+      llvm::formatv("inline void {0}_postprocess(const int32_t acc[{1}], float "
+                    "out[{2}]) {{\n",
+                    model.top, model.rows * n, elements(model.output))
+          .str();
   llvm::DenseMap<Value, std::string> arrays;
   auto declare = [&](Value v, StringRef name) {
     s += llvm::formatv("  static float {0}[{1}];\n", name, elements(v)).str();
@@ -127,8 +128,9 @@ FailureOr<std::string> mlir::tern::hls::hostTail(const HlsModel &model) {
       if (failed(from))
         return op->emitError("target hls: unsupported init after the last "
                              "layer");
-      s += llvm::formatv("  for (int i = 0; i < {0}; ++i)\n    {1}[i] = {2}[i];\n",
-                         elements(init), name, *from)
+      s += llvm::formatv(
+               "  for (int i = 0; i < {0}; ++i)\n    {1}[i] = {2}[i];\n",
+               elements(init), name, *from)
                .str();
     }
     for (Value operand : generic.getDpsInputs())
@@ -160,8 +162,8 @@ FailureOr<std::string> mlir::tern::hls::hostTail(const HlsModel &model) {
       if (arg.use_empty())
         continue;
       std::string var = "a" + std::to_string(operand.getOperandNumber());
-      s += indent + "const float " + var + " = " + *array + "[" + index +
-           "];\n";
+      s +=
+          indent + "const float " + var + " = " + *array + "[" + index + "];\n";
       names[arg] = var;
     }
     std::string target = names.lookup(Value());

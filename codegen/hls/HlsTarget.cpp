@@ -13,8 +13,8 @@
 #include "codegen/hls/Emit.h"
 
 #include "codegen/common/Toolchain.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "dialect/Tern.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "passes/Passes.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -44,7 +44,8 @@ static llvm::cl::opt<std::string>
                              "the default) or ap_memory ports"),
               llvm::cl::init("m_axi"), llvm::cl::cat(hlsCategory));
 static llvm::cl::opt<std::string>
-    part("hls-part", llvm::cl::desc("--target=hls: FPGA part for build_prj.tcl"),
+    part("hls-part",
+         llvm::cl::desc("--target=hls: FPGA part for build_prj.tcl"),
          llvm::cl::init("xczu3eg-sbva484-1-e"), llvm::cl::cat(hlsCategory));
 static llvm::cl::opt<double>
     clockNs("hls-clock", llvm::cl::desc("--target=hls: clock period in ns"),
@@ -167,15 +168,16 @@ LogicalResult computeTestVectors(ModuleOp module, const HlsModel &model,
   std::string in = (dir + "/input_0.npy").str(), outDir = (dir + "/out").str();
   func::FuncOp entry = *module.getOps<func::FuncOp>().begin();
   auto shape = cast<RankedTensorType>(entry.getArgument(0).getType());
-  tern_tensor_info info{"input", TERN_DTYPE_FLOAT32, (int32_t)shape.getRank(), {}};
+  tern_tensor_info info{
+      "input", TERN_DTYPE_FLOAT32, (int32_t)shape.getRank(), {}};
   for (int64_t i = 0; i < shape.getRank(); ++i)
     info.dims[i] = shape.getDimSize(i);
   llvm::sys::fs::create_directories(outDir);
   if (tern_tensor_write(in.c_str(), &info, values.data()) != TERN_OK)
     return fail(tern_last_error());
-  if (failed(runCommand({(dir + "/" + options.modelName).str(), "--out",
-                         outDir, in},
-                        options, error)))
+  if (failed(runCommand(
+          {(dir + "/" + options.modelName).str(), "--out", outDir, in}, options,
+          error)))
     return fail(error);
   tern_tensor result;
   std::string out = outDir + "/output_0.npy";
@@ -274,11 +276,11 @@ public:
       return failure();
     const std::string &top = options.symbolPrefix;
     std::string d = dir.str();
-    return runCommand({cxx, "-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror",
-                       "-Wno-unknown-pragmas", "-I" + d,
-                       d + "/firmware/" + top + ".cpp", d + "/" + top + "_test.cpp",
-                       "-o", d + "/" + top + "_csim"},
-                      options, error);
+    return runCommand(
+        {cxx, "-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror",
+         "-Wno-unknown-pragmas", "-I" + d, d + "/firmware/" + top + ".cpp",
+         d + "/" + top + "_test.cpp", "-o", d + "/" + top + "_csim"},
+        options, error);
   }
 };
 } // namespace

@@ -25,22 +25,38 @@ bool compare(arith::CmpFPredicate p, float a, float b) {
   bool unordered = std::isnan(a) || std::isnan(b);
   using P = arith::CmpFPredicate;
   switch (p) {
-  case P::OEQ: return !unordered && a == b;
-  case P::OGT: return !unordered && a > b;
-  case P::OGE: return !unordered && a >= b;
-  case P::OLT: return !unordered && a < b;
-  case P::OLE: return !unordered && a <= b;
-  case P::ONE: return !unordered && a != b;
-  case P::ORD: return !unordered;
-  case P::UEQ: return unordered || a == b;
-  case P::UGT: return unordered || a > b;
-  case P::UGE: return unordered || a >= b;
-  case P::ULT: return unordered || a < b;
-  case P::ULE: return unordered || a <= b;
-  case P::UNE: return unordered || a != b;
-  case P::UNO: return unordered;
-  case P::AlwaysTrue: return true;
-  case P::AlwaysFalse: return false;
+  case P::OEQ:
+    return !unordered && a == b;
+  case P::OGT:
+    return !unordered && a > b;
+  case P::OGE:
+    return !unordered && a >= b;
+  case P::OLT:
+    return !unordered && a < b;
+  case P::OLE:
+    return !unordered && a <= b;
+  case P::ONE:
+    return !unordered && a != b;
+  case P::ORD:
+    return !unordered;
+  case P::UEQ:
+    return unordered || a == b;
+  case P::UGT:
+    return unordered || a > b;
+  case P::UGE:
+    return unordered || a >= b;
+  case P::ULT:
+    return unordered || a < b;
+  case P::ULE:
+    return unordered || a <= b;
+  case P::UNE:
+    return unordered || a != b;
+  case P::UNO:
+    return unordered;
+  case P::AlwaysTrue:
+    return true;
+  case P::AlwaysFalse:
+    return false;
   }
   return false;
 }
@@ -49,24 +65,41 @@ bool compare(arith::CmpFPredicate p, float a, float b) {
 std::string printCompare(arith::CmpFPredicate p, StringRef a, StringRef b) {
   using P = arith::CmpFPredicate;
   auto s = [](StringRef x) { return x.str(); };
-  std::string unordered = "(std::isnan(" + s(a) + ") || std::isnan(" + s(b) + "))";
+  std::string unordered =
+      "(std::isnan(" + s(a) + ") || std::isnan(" + s(b) + "))";
   switch (p) {
-  case P::OEQ: return s(a) + " == " + s(b);
-  case P::OGT: return s(a) + " > " + s(b);
-  case P::OGE: return s(a) + " >= " + s(b);
-  case P::OLT: return s(a) + " < " + s(b);
-  case P::OLE: return s(a) + " <= " + s(b);
-  case P::ONE: return "!" + unordered + " && " + s(a) + " != " + s(b);
-  case P::ORD: return "!" + unordered;
-  case P::UEQ: return unordered + " || " + s(a) + " == " + s(b);
-  case P::UGT: return "!(" + s(a) + " <= " + s(b) + ")";
-  case P::UGE: return "!(" + s(a) + " < " + s(b) + ")";
-  case P::ULT: return "!(" + s(a) + " >= " + s(b) + ")";
-  case P::ULE: return "!(" + s(a) + " > " + s(b) + ")";
-  case P::UNE: return s(a) + " != " + s(b);
-  case P::UNO: return unordered;
-  case P::AlwaysTrue: return "true";
-  case P::AlwaysFalse: return "false";
+  case P::OEQ:
+    return s(a) + " == " + s(b);
+  case P::OGT:
+    return s(a) + " > " + s(b);
+  case P::OGE:
+    return s(a) + " >= " + s(b);
+  case P::OLT:
+    return s(a) + " < " + s(b);
+  case P::OLE:
+    return s(a) + " <= " + s(b);
+  case P::ONE:
+    return "!" + unordered + " && " + s(a) + " != " + s(b);
+  case P::ORD:
+    return "!" + unordered;
+  case P::UEQ:
+    return unordered + " || " + s(a) + " == " + s(b);
+  case P::UGT:
+    return "!(" + s(a) + " <= " + s(b) + ")";
+  case P::UGE:
+    return "!(" + s(a) + " < " + s(b) + ")";
+  case P::ULT:
+    return "!(" + s(a) + " >= " + s(b) + ")";
+  case P::ULE:
+    return "!(" + s(a) + " > " + s(b) + ")";
+  case P::UNE:
+    return s(a) + " != " + s(b);
+  case P::UNO:
+    return unordered;
+  case P::AlwaysTrue:
+    return "true";
+  case P::AlwaysFalse:
+    return "false";
   }
   return "false";
 }
@@ -139,8 +172,9 @@ FailureOr<double> mlir::tern::hls::evaluateBody(linalg::GenericOp generic,
     } else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
       r = compare(cmp.getPredicate(), f(cmp.getLhs()), f(cmp.getRhs()));
     } else if (auto select = dyn_cast<arith::SelectOp>(op)) {
-      r = v.lookup(select.getCondition()) != 0 ? v.lookup(select.getTrueValue())
-                                               : v.lookup(select.getFalseValue());
+      r = v.lookup(select.getCondition()) != 0
+              ? v.lookup(select.getTrueValue())
+              : v.lookup(select.getFalseValue());
     } else if (isa<math::RoundEvenOp>(op)) {
       r = std::nearbyint(f(op.getOperand(0)));
     } else if (isa<math::FloorOp>(op)) {
@@ -216,8 +250,8 @@ mlir::tern::hls::printBody(linalg::GenericOp generic,
     } else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
       expr = printCompare(cmp.getPredicate(), name(a), name(b));
     } else if (auto select = dyn_cast<arith::SelectOp>(op)) {
-      expr = name(select.getCondition()) + " ? " +
-             name(select.getTrueValue()) + " : " + name(select.getFalseValue());
+      expr = name(select.getCondition()) + " ? " + name(select.getTrueValue()) +
+             " : " + name(select.getFalseValue());
     } else if (isa<math::RoundEvenOp>(op)) {
       expr = "std::nearbyint(" + name(a) + ")";
     } else if (isa<math::FloorOp>(op)) {
@@ -240,7 +274,9 @@ mlir::tern::hls::printBody(linalg::GenericOp generic,
       return unsupported(&op);
     }
     Type t = op.getResult(0).getType();
-    std::string type = t.isF32() ? "float" : t.isInteger(1) ? "bool" : "int32_t";
+    std::string type = t.isF32()        ? "float"
+                       : t.isInteger(1) ? "bool"
+                                        : "int32_t";
     std::string var = "t" + std::to_string(names.size());
     code += indent.str() + "const " + type + " " + var + " = " + expr + ";\n";
     names[op.getResult(0)] = var;

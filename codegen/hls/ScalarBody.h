@@ -1,4 +1,5 @@
-//===- ScalarBody.h - linalg.generic bodies, evaluated or printed -*- C++ -*-===//
+//===- ScalarBody.h - linalg.generic bodies, evaluated or printed -*- C++
+//-*-===//
 //
 // The element-wise math between two layers decides their thresholds, and
 // the float tail after the last layer runs on the host; both must compute

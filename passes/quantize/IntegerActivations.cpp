@@ -52,8 +52,8 @@ std::optional<double> uniformConstant(Value v, linalg::GenericOp generic) {
   if (!arg || arg.getOwner() != generic.getBody() ||
       arg.getArgNumber() >= (unsigned)generic.getNumDpsInputs())
     return std::nullopt;
-  auto constant =
-      generic.getDpsInputs()[arg.getArgNumber()].getDefiningOp<arith::ConstantOp>();
+  auto constant = generic.getDpsInputs()[arg.getArgNumber()]
+                      .getDefiningOp<arith::ConstantOp>();
   auto dense = constant ? dyn_cast<DenseFPElementsAttr>(constant.getValue())
                         : DenseFPElementsAttr();
   if (!dense || dense.empty())
@@ -73,7 +73,9 @@ Interval rangeOf(Value v, linalg::GenericOp generic) {
     return {};
   if (isa<math::RoundEvenOp, math::RoundOp, math::FloorOp, math::CeilOp>(op))
     return {-INFINITY, INFINITY, true};
-  auto constantOperand = [&](unsigned i) { return uniformConstant(op->getOperand(i), generic); };
+  auto constantOperand = [&](unsigned i) {
+    return uniformConstant(op->getOperand(i), generic);
+  };
   if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
           arith::MinNumFOp>(op)) {
     Interval a = rangeOf(op->getOperand(0), generic);
@@ -110,7 +112,10 @@ struct ScaledIntegers {
 
 ScaledIntegers matchScaledIntegers(linalg::GenericOp generic) {
   if (generic.getNumResults() != 1 || generic.getNumDpsInits() != 1 ||
-      !llvm::all_of(generic.getIteratorTypesArray(), [](utils::IteratorType t) { return t == utils::IteratorType::parallel; }) ||
+      !llvm::all_of(generic.getIteratorTypesArray(),
+                    [](utils::IteratorType t) {
+                      return t == utils::IteratorType::parallel;
+                    }) ||
       !generic.getIndexingMapsArray().back().isIdentity())
     return {};
   auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
@@ -208,7 +213,9 @@ Value mlir::tern::buildStaticActivationQuantizer(OpBuilder &b, Location loc,
         q = arith::MaximumFOp::create(nested, l, q, constant(-128));
         q = arith::MinimumFOp::create(nested, l, q, constant(127));
         linalg::YieldOp::create(
-            nested, l, ValueRange{arith::FPToSIOp::create(nested, l, nested.getI8Type(), q).getResult()});
+            nested, l,
+            ValueRange{arith::FPToSIOp::create(nested, l, nested.getI8Type(), q)
+                           .getResult()});
       });
   return generic.getResult(0);
 }

@@ -54,8 +54,8 @@ struct TernQuantizeActivationsPass
       OpBuilder b(op);
       if (staticScale > 0) {
         setStaticInput(b, op,
-                       buildStaticActivationQuantizer(b, op.getLoc(),
-                                                      op.getInput(), staticScale),
+                       buildStaticActivationQuantizer(
+                           b, op.getLoc(), op.getInput(), staticScale),
                        staticScale);
         continue;
       }

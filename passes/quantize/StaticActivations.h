@@ -1,4 +1,5 @@
-//===- StaticActivations.h - integer activations with a fixed scale -*- C++ -*-===//
+//===- StaticActivations.h - integer activations with a fixed scale -*- C++
+//-*-===//
 //
 // The form both tern-integer-activations (QONNX fake-quant activations) and
 // tern-quantize-activations' static-scale mode give a tern.linear: i8 codes

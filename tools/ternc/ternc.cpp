@@ -414,7 +414,15 @@ int main(int argc, char **argv) {
     os << "ternc " << TERN_RUNTIME_VERSION_STRING
        << " (tern: ternary and low-bit neural network compiler)\n";
   });
-  cl::HideUnrelatedOptions(category);
+  // Targets declare their own options in categories named "<name> target
+  // options" (codegen/hls/HlsTarget.cpp); --help shows those with ternc's.
+  llvm::SmallVector<const cl::OptionCategory *> shown = {&category};
+  for (auto &entry : cl::getRegisteredOptions())
+    for (cl::OptionCategory *c : entry.second->Categories)
+      if (c->getName().ends_with("target options") &&
+          !llvm::is_contained(shown, c))
+        shown.push_back(c);
+  cl::HideUnrelatedOptions(shown);
   cl::ParseCommandLineOptions(
       argc, argv,
       "ternc: compiles an ONNX model ahead of time into C++, a weights file "
