@@ -63,7 +63,6 @@ struct HlsModel {
   int64_t rows = 1;   // M: samples per call of the model (top runs once each)
   int64_t inputs = 0; // K of the first layer
   ThresholdTable<float> input;
-  int inputCodeBits = 8;
   std::vector<HlsLayer> layers;
   /// Ops after the last layer, in order, computing the model's output from
   /// the last tern.linear's result (`tailInput`).

@@ -104,6 +104,20 @@ std::string printCompare(arith::CmpFPredicate p, StringRef a, StringRef b) {
   return "false";
 }
 
+/// Scalar constants the body uses but which are defined outside it (the
+/// importer hoists them), with their values.
+SmallVector<std::pair<Value, Attribute>>
+outerConstants(linalg::GenericOp generic) {
+  SmallVector<std::pair<Value, Attribute>> constants;
+  for (Operation &op : generic.getBody()->without_terminator())
+    for (Value operand : op.getOperands())
+      if (auto c = operand.getDefiningOp<arith::ConstantOp>();
+          c && c->getBlock() != generic.getBody() &&
+          isa<FloatAttr, IntegerAttr>(c.getValue()))
+        constants.push_back({operand, c.getValue()});
+  return constants;
+}
+
 LogicalResult unsupported(Operation *op) {
   return op->emitError() << "target hls: '" << op->getName()
                          << "' between or after ternary layers is not "
@@ -131,16 +145,10 @@ FailureOr<double> mlir::tern::hls::evaluateBody(linalg::GenericOp generic,
   llvm::DenseMap<Value, double> v;
   for (auto [arg, value] : llvm::zip(generic.getBody()->getArguments(), args))
     v[arg] = value;
-  // Scalar constants defined outside the body are read where they are used.
-  for (Operation &op : generic.getBody()->without_terminator())
-    for (Value operand : op.getOperands())
-      if (auto c = operand.getDefiningOp<arith::ConstantOp>();
-          c && c->getBlock() != generic.getBody()) {
-        if (auto fa = dyn_cast<FloatAttr>(c.getValue()))
-          v[operand] = (float)fa.getValueAsDouble();
-        else if (auto ia = dyn_cast<IntegerAttr>(c.getValue()))
-          v[operand] = (double)ia.getInt();
-      }
+  for (auto [value, attr] : outerConstants(generic))
+    v[value] = isa<FloatAttr>(attr)
+                   ? (float)cast<FloatAttr>(attr).getValueAsDouble()
+                   : (double)cast<IntegerAttr>(attr).getInt();
   auto f = [&](Value x) { return (float)v.lookup(x); };
   for (Operation &op : generic.getBody()->without_terminator()) {
     double r;
@@ -206,15 +214,10 @@ FailureOr<std::string>
 mlir::tern::hls::printBody(linalg::GenericOp generic,
                            llvm::DenseMap<Value, std::string> &names,
                            std::string &code, StringRef indent) {
-  for (Operation &op : generic.getBody()->without_terminator())
-    for (Value operand : op.getOperands())
-      if (auto c = operand.getDefiningOp<arith::ConstantOp>();
-          c && c->getBlock() != generic.getBody()) {
-        if (auto fa = dyn_cast<FloatAttr>(c.getValue()))
-          names[operand] = floatLiteral((float)fa.getValueAsDouble());
-        else if (auto ia = dyn_cast<IntegerAttr>(c.getValue()))
-          names[operand] = std::to_string(ia.getInt());
-      }
+  for (auto [value, attr] : outerConstants(generic))
+    names[value] = isa<FloatAttr>(attr)
+                       ? floatLiteral(cast<FloatAttr>(attr).getValueAsDouble())
+                       : std::to_string(cast<IntegerAttr>(attr).getInt());
   auto name = [&](Value x) { return names.lookup(x); };
   for (Operation &op : generic.getBody()->without_terminator()) {
     std::string expr;
