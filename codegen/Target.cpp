@@ -1,6 +1,10 @@
 //===- Target.cpp - the target registry -----------------------------------===//
 #include "codegen/Target.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
 using namespace mlir;
 using namespace mlir::tern;
 
@@ -8,6 +12,25 @@ Target::~Target() = default;
 
 void OutputFolder::add(llvm::StringRef relativePath, std::string contents) {
   fileList.push_back({relativePath.str(), std::move(contents)});
+}
+
+std::error_code OutputFolder::writeTo(llvm::StringRef dir) const {
+  for (const File &file : fileList) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, file.path);
+    if (auto ec = llvm::sys::fs::create_directories(
+            llvm::sys::path::parent_path(path)))
+      return ec;
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return ec;
+    os << file.contents;
+    os.close();
+    if (os.has_error())
+      return os.error();
+  }
+  return {};
 }
 
 static std::vector<std::unique_ptr<Target>> &registry() {

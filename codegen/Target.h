@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace mlir::tern {
@@ -43,6 +44,8 @@ public:
     std::string contents;
   };
   const std::vector<File> &files() const { return fileList; }
+  /// Writes every file under `dir`, creating folders as needed.
+  std::error_code writeTo(llvm::StringRef dir) const;
 
 private:
   std::vector<File> fileList;

@@ -340,7 +340,8 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
     if (!weightScales)
       return op.emitError() << "target hls: weight scales are not constant";
 
-    HlsLayer layer{cIdentifier(name, index), op.getLoc()};
+    HlsLayer layer;
+    layer.name = cIdentifier(name, index);
     while (!names.insert(layer.name).second)
       layer.name += "_";
     layer.inputs = input.getDimSize(1);
@@ -539,8 +540,7 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
                            "last ternary layer");
   ArrayRef<int64_t> outputShape =
       cast<RankedTensorType>(model.output.getType()).getShape();
-  model.outputShape.assign(outputShape.begin(), outputShape.end());
-  if (llvm::any_of(model.outputShape, [](int64_t d) { return d < 0; }) ||
+  if (llvm::any_of(outputShape, [](int64_t d) { return d < 0; }) ||
       model.rows < 0)
     return entry.emitError("target hls: shapes must be static");
   return model;

@@ -35,9 +35,7 @@ enum class WeightKind { Ternary, Bipolar };
 
 /// One matrix-vector unit: out[n] = thresholds_n(sum_k x[k] * w[n][k]).
 struct HlsLayer {
-  HlsLayer(std::string name, Location loc) : name(std::move(name)), loc(loc) {}
   std::string name;
-  Location loc;
   int64_t inputs = 0, outputs = 0; // K, N
   WeightKind weights = WeightKind::Ternary;
   /// Weights [N][K] in {-1, 0, 1}, rows already negated where `flipped`.
@@ -68,7 +66,6 @@ struct HlsModel {
   /// the last tern.linear's result (`tailInput`).
   std::vector<Operation *> tail;
   Value tailInput, output;
-  std::vector<int64_t> outputShape;
 };
 
 /// Builds the model from `module`'s one function; emits an error naming

@@ -19,11 +19,9 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include "tern/runtime.h"
+#include "tern/synth.h"
 
 #include <cmath>
 
@@ -82,19 +80,16 @@ FailureOr<HlsModel> buildModel(ModuleOp module, const TargetOptions &options) {
   return model;
 }
 
-/// Deterministic test inputs in [-2, 2): a sum of uniforms, near normal.
+/// Deterministic test inputs in [-2, 2): sums of four of tern/synth.h's
+/// uniform values, near normal.
 std::vector<float> syntheticInputs(size_t count) {
   std::vector<float> values(count);
   uint64_t state = 0x7465726e; // "tern"
-  auto next = [&] {
-    state += 0x9e3779b97f4a7c15ull;
-    uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return double((z ^ (z >> 31)) >> 11) / double(1ull << 53);
-  };
-  for (float &v : values)
-    v = float(next() + next() + next() + next() - 2.0);
+  for (float &v : values) {
+    v = 0;
+    for (int i = 0; i < 4; ++i)
+      v += tern_synth_unit(tern_synth_next(&state));
+  }
   return values;
 }
 
@@ -152,16 +147,8 @@ LogicalResult computeTestVectors(ModuleOp module, const HlsModel &model,
                                  "the CPU back end: "
                               << message;
   };
-  for (const OutputFolder::File &file : folder.files()) {
-    llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, file.path);
-    llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec);
-    if (ec)
-      return fail(ec.message());
-    os << file.contents;
-  }
+  if (auto ec = folder.writeTo(dir))
+    return fail(ec.message());
   std::string error;
   if (failed(cpu->build(dir, EmitKind::Exe, cpuOptions, error)))
     return fail(error);

@@ -118,6 +118,76 @@ outerConstants(linalg::GenericOp generic) {
   return constants;
 }
 
+/// Ops that are one C++ operator or one <cmath> call, so evaluating and
+/// printing them share a single entry.
+struct BinaryOperator {
+  StringRef op;
+  char symbol;
+};
+const BinaryOperator kBinaryOperators[] = {{"arith.addf", '+'},
+                                           {"arith.subf", '-'},
+                                           {"arith.mulf", '*'},
+                                           {"arith.divf", '/'}};
+float applyOperator(char symbol, float a, float b) {
+  switch (symbol) {
+  case '+':
+    return a + b;
+  case '-':
+    return a - b;
+  case '*':
+    return a * b;
+  default:
+    return a / b;
+  }
+}
+
+struct MathCall {
+  StringRef op;
+  const char *call;
+  float (*unary)(float);
+  float (*binary)(float, float);
+};
+const MathCall kMathCalls[] = {
+    {"math.roundeven", "std::nearbyint",
+     [](float x) { return std::nearbyint(x); }, nullptr},
+    {"math.floor", "std::floor", [](float x) { return std::floor(x); },
+     nullptr},
+    {"math.ceil", "std::ceil", [](float x) { return std::ceil(x); }, nullptr},
+    {"math.exp", "std::exp", [](float x) { return std::exp(x); }, nullptr},
+    {"math.tanh", "std::tanh", [](float x) { return std::tanh(x); }, nullptr},
+    {"math.sqrt", "std::sqrt", [](float x) { return std::sqrt(x); }, nullptr},
+    {"math.absf", "std::fabs", [](float x) { return std::fabs(x); }, nullptr},
+    {"arith.maxnumf", "std::fmax", nullptr,
+     [](float a, float b) { return std::fmax(a, b); }},
+    {"arith.minnumf", "std::fmin", nullptr,
+     [](float a, float b) { return std::fmin(a, b); }},
+};
+
+const BinaryOperator *findOperator(Operation &op) {
+  for (const BinaryOperator &entry : kBinaryOperators)
+    if (op.getName().getStringRef() == entry.op)
+      return &entry;
+  return nullptr;
+}
+const MathCall *findCall(Operation &op) {
+  for (const MathCall &entry : kMathCalls)
+    if (op.getName().getStringRef() == entry.op)
+      return &entry;
+  return nullptr;
+}
+
+/// A scalar constant's value (f32 values rounded to float) and its C++.
+double constantValue(Attribute attr) {
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return (float)f.getValueAsDouble();
+  return (double)cast<IntegerAttr>(attr).getInt();
+}
+std::string constantLiteral(Attribute attr) {
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return floatLiteral(f.getValueAsDouble());
+  return std::to_string(cast<IntegerAttr>(attr).getInt());
+}
+
 LogicalResult unsupported(Operation *op) {
   return op->emitError() << "target hls: '" << op->getName()
                          << "' between or after ternary layers is not "
@@ -146,57 +216,31 @@ FailureOr<double> mlir::tern::hls::evaluateBody(linalg::GenericOp generic,
   for (auto [arg, value] : llvm::zip(generic.getBody()->getArguments(), args))
     v[arg] = value;
   for (auto [value, attr] : outerConstants(generic))
-    v[value] = isa<FloatAttr>(attr)
-                   ? (float)cast<FloatAttr>(attr).getValueAsDouble()
-                   : (double)cast<IntegerAttr>(attr).getInt();
+    v[value] = constantValue(attr);
   auto f = [&](Value x) { return (float)v.lookup(x); };
   for (Operation &op : generic.getBody()->without_terminator()) {
     double r;
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      if (auto fa = dyn_cast<FloatAttr>(c.getValue()))
-        r = (float)fa.getValueAsDouble();
-      else if (auto ia = dyn_cast<IntegerAttr>(c.getValue()))
-        r = (double)ia.getInt();
-      else
+      if (!isa<FloatAttr, IntegerAttr>(c.getValue()))
         return unsupported(&op);
-    } else if (isa<arith::AddFOp>(op)) {
-      r = f(op.getOperand(0)) + f(op.getOperand(1));
-    } else if (isa<arith::SubFOp>(op)) {
-      r = f(op.getOperand(0)) - f(op.getOperand(1));
-    } else if (isa<arith::MulFOp>(op)) {
-      r = f(op.getOperand(0)) * f(op.getOperand(1));
-    } else if (isa<arith::DivFOp>(op)) {
-      r = f(op.getOperand(0)) / f(op.getOperand(1));
+      r = constantValue(c.getValue());
+    } else if (const BinaryOperator *o = findOperator(op)) {
+      r = applyOperator(o->symbol, f(op.getOperand(0)), f(op.getOperand(1)));
+    } else if (const MathCall *call = findCall(op)) {
+      r = call->unary ? call->unary(f(op.getOperand(0)))
+                      : call->binary(f(op.getOperand(0)), f(op.getOperand(1)));
     } else if (isa<arith::NegFOp>(op)) {
       r = -f(op.getOperand(0));
     } else if (isa<arith::MaximumFOp>(op)) {
       r = maximumF(f(op.getOperand(0)), f(op.getOperand(1)));
     } else if (isa<arith::MinimumFOp>(op)) {
       r = minimumF(f(op.getOperand(0)), f(op.getOperand(1)));
-    } else if (isa<arith::MaxNumFOp>(op)) {
-      r = std::fmax(f(op.getOperand(0)), f(op.getOperand(1)));
-    } else if (isa<arith::MinNumFOp>(op)) {
-      r = std::fmin(f(op.getOperand(0)), f(op.getOperand(1)));
     } else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
       r = compare(cmp.getPredicate(), f(cmp.getLhs()), f(cmp.getRhs()));
     } else if (auto select = dyn_cast<arith::SelectOp>(op)) {
       r = v.lookup(select.getCondition()) != 0
               ? v.lookup(select.getTrueValue())
               : v.lookup(select.getFalseValue());
-    } else if (isa<math::RoundEvenOp>(op)) {
-      r = std::nearbyint(f(op.getOperand(0)));
-    } else if (isa<math::FloorOp>(op)) {
-      r = std::floor(f(op.getOperand(0)));
-    } else if (isa<math::CeilOp>(op)) {
-      r = std::ceil(f(op.getOperand(0)));
-    } else if (isa<math::ExpOp>(op)) {
-      r = std::exp(f(op.getOperand(0)));
-    } else if (isa<math::TanhOp>(op)) {
-      r = std::tanh(f(op.getOperand(0)));
-    } else if (isa<math::SqrtOp>(op)) {
-      r = std::sqrt(f(op.getOperand(0)));
-    } else if (isa<math::AbsFOp>(op)) {
-      r = std::fabs(f(op.getOperand(0)));
     } else if (isa<arith::FPToSIOp>(op)) {
       // Codes are clamped before the cast; the cast truncates toward zero.
       r = std::trunc(f(op.getOperand(0)));
@@ -215,29 +259,21 @@ mlir::tern::hls::printBody(linalg::GenericOp generic,
                            llvm::DenseMap<Value, std::string> &names,
                            std::string &code, StringRef indent) {
   for (auto [value, attr] : outerConstants(generic))
-    names[value] = isa<FloatAttr>(attr)
-                       ? floatLiteral(cast<FloatAttr>(attr).getValueAsDouble())
-                       : std::to_string(cast<IntegerAttr>(attr).getInt());
+    names[value] = constantLiteral(attr);
   auto name = [&](Value x) { return names.lookup(x); };
   for (Operation &op : generic.getBody()->without_terminator()) {
     std::string expr;
     Value a = op.getNumOperands() > 0 ? op.getOperand(0) : Value();
     Value b = op.getNumOperands() > 1 ? op.getOperand(1) : Value();
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      if (auto fa = dyn_cast<FloatAttr>(c.getValue()))
-        expr = floatLiteral((float)fa.getValueAsDouble());
-      else if (auto ia = dyn_cast<IntegerAttr>(c.getValue()))
-        expr = std::to_string(ia.getInt());
-      else
+      if (!isa<FloatAttr, IntegerAttr>(c.getValue()))
         return unsupported(&op);
-    } else if (isa<arith::AddFOp>(op)) {
-      expr = name(a) + " + " + name(b);
-    } else if (isa<arith::SubFOp>(op)) {
-      expr = name(a) + " - " + name(b);
-    } else if (isa<arith::MulFOp>(op)) {
-      expr = name(a) + " * " + name(b);
-    } else if (isa<arith::DivFOp>(op)) {
-      expr = name(a) + " / " + name(b);
+      expr = constantLiteral(c.getValue());
+    } else if (const BinaryOperator *o = findOperator(op)) {
+      expr = name(a) + " " + o->symbol + " " + name(b);
+    } else if (const MathCall *call = findCall(op)) {
+      expr = std::string(call->call) + "(" + name(a) +
+             (call->binary ? ", " + name(b) : std::string()) + ")";
     } else if (isa<arith::NegFOp>(op)) {
       expr = "-" + name(a);
     } else if (isa<arith::MaximumFOp>(op)) {
@@ -246,29 +282,11 @@ mlir::tern::hls::printBody(linalg::GenericOp generic,
     } else if (isa<arith::MinimumFOp>(op)) {
       expr = "std::isnan(" + name(b) + ") ? " + name(b) + " : (!(" + name(a) +
              " >= " + name(b) + ") ? " + name(a) + " : " + name(b) + ")";
-    } else if (isa<arith::MaxNumFOp>(op)) {
-      expr = "std::fmax(" + name(a) + ", " + name(b) + ")";
-    } else if (isa<arith::MinNumFOp>(op)) {
-      expr = "std::fmin(" + name(a) + ", " + name(b) + ")";
     } else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
       expr = printCompare(cmp.getPredicate(), name(a), name(b));
     } else if (auto select = dyn_cast<arith::SelectOp>(op)) {
       expr = name(select.getCondition()) + " ? " + name(select.getTrueValue()) +
              " : " + name(select.getFalseValue());
-    } else if (isa<math::RoundEvenOp>(op)) {
-      expr = "std::nearbyint(" + name(a) + ")";
-    } else if (isa<math::FloorOp>(op)) {
-      expr = "std::floor(" + name(a) + ")";
-    } else if (isa<math::CeilOp>(op)) {
-      expr = "std::ceil(" + name(a) + ")";
-    } else if (isa<math::ExpOp>(op)) {
-      expr = "std::exp(" + name(a) + ")";
-    } else if (isa<math::TanhOp>(op)) {
-      expr = "std::tanh(" + name(a) + ")";
-    } else if (isa<math::SqrtOp>(op)) {
-      expr = "std::sqrt(" + name(a) + ")";
-    } else if (isa<math::AbsFOp>(op)) {
-      expr = "std::fabs(" + name(a) + ")";
     } else if (isa<arith::FPToSIOp>(op)) {
       expr = "(int32_t)" + name(a);
     } else if (isa<arith::SIToFPOp>(op)) {

@@ -235,26 +235,6 @@ std::string symbolPrefixFor(llvm::StringRef name) {
   return prefix;
 }
 
-/// Writes the folder's files into a fresh staging folder inside `dir`.
-std::error_code writeStaged(llvm::StringRef staging, const OutputFolder &out) {
-  for (const OutputFolder::File &file : out.files()) {
-    llvm::SmallString<256> path(staging);
-    llvm::sys::path::append(path, file.path);
-    if (auto ec = llvm::sys::fs::create_directories(
-            llvm::sys::path::parent_path(path)))
-      return ec;
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return ec;
-    os << file.contents;
-    os.close();
-    if (os.has_error())
-      return os.error();
-  }
-  return {};
-}
-
 /// Moves every regular file under `staging` to the same place under `dir`.
 std::error_code moveIntoPlace(llvm::StringRef staging, llvm::StringRef dir) {
   std::error_code ec;
@@ -618,7 +598,7 @@ int main(int argc, char **argv) {
     if (createdDir)
       llvm::sys::fs::remove_directories(outputPath);
   };
-  if (auto ec = writeStaged(staging, out)) {
+  if (auto ec = out.writeTo(staging)) {
     cleanUp();
     return fail("cannot write into '" + outputPath + "': " + ec.message());
   }
