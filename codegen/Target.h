@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <memory>
 #include <optional>
@@ -111,6 +112,14 @@ public:
   virtual LogicalResult emitSources(ModuleOp module, ModuleOp prefill,
                                     const TargetOptions &options,
                                     OutputFolder &out) = 0;
+
+  /// `ternc --report`: what the target adds to the op census for a module
+  /// already lowered (an FPGA target's resource estimate, ...), as text.
+  /// The default adds nothing.
+  virtual LogicalResult report(ModuleOp module, const TargetOptions &options,
+                               llvm::raw_ostream &os) {
+    return success();
+  }
 
   /// Builds the written folder `dir` into a library or executable.
   virtual LogicalResult build(llvm::StringRef dir, EmitKind kind,

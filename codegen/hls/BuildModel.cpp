@@ -482,6 +482,7 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
     int64_t lo = model.input.base, hi = model.input.base + model.input.levels();
     for (HlsLayer &layer : model.layers) {
       int64_t maxAbs = std::max(std::abs(lo), std::abs(hi));
+      layer.inputBits = layer.bipolarInput ? 1 : bitsFor(maxAbs);
       for (const auto &row : layer.values)
         layer.accBound = std::max<int64_t>(
             layer.accBound,

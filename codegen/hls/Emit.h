@@ -23,6 +23,10 @@ std::string firmwareSource(const HlsModel &model, const HlsOptions &options);
 /// the host (and the testbench); fails on an op it cannot print.
 FailureOr<std::string> hostTail(const HlsModel &model);
 
+/// `ternc --report`: per unit, DSP, LUT, FF and BRAM estimated from the
+/// folding (ResourceEstimate.cpp), then the total.
+void printResourceReport(const HlsModel &model, llvm::raw_ostream &os);
+
 /// <top>_test.cpp, the C simulation testbench over tb_data/.
 std::string testbench(const HlsModel &model);
 

@@ -42,6 +42,8 @@ struct HlsLayer {
   std::vector<std::vector<int8_t>> values;
   /// Input codes are only -1 or +1: products become XNOR and popcount.
   bool bipolarInput = false;
+  /// Bits of a signed input code (1 for XNOR's -1/+1).
+  int inputBits = 8;
   /// Largest |accumulator| and the bits of its signed type.
   int64_t accBound = 0;
   int accBits = 0;

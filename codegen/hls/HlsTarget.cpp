@@ -248,6 +248,15 @@ public:
     return success();
   }
 
+  LogicalResult report(ModuleOp module, const TargetOptions &options,
+                       llvm::raw_ostream &os) override {
+    FailureOr<HlsModel> model = buildModel(module, options);
+    if (failed(model))
+      return failure();
+    printResourceReport(*model, os);
+    return success();
+  }
+
   // --emit=exe builds the C simulation; synthesis needs Vitis.
   LogicalResult build(StringRef dir, EmitKind kind,
                       const TargetOptions &options,

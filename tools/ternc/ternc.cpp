@@ -130,7 +130,9 @@ static cl::opt<std::string>
     report("report", cl::ValueOptional,
            cl::desc("Print the op census: per layer multiplies, adds, lookups, "
                     "weight bytes and 45 nm / 7 nm energy estimates; "
-                    "--report=FILE writes it as JSON"),
+                    "--report=FILE writes it as JSON. A target may add its "
+                    "own estimate, as text after lowering (hls: FPGA "
+                    "resources per layer)"),
            cl::value_desc("file.json"), cl::cat(category));
 static cl::opt<bool>
     keepFirstLast("keep-first-last",
@@ -562,7 +564,9 @@ int main(int argc, char **argv) {
   llvm::DenseMap<Attribute, Attribute> derivedWeights;
   options.derivedWeights = &derivedWeights;
   EmitKind stage = folderOutput ? EmitKind::EmitC : emitKind.getValue();
-  if (failed(target->lower(*module, stage, options)))
+  if (failed(target->lower(*module, stage, options)) ||
+      (report.getNumOccurrences() &&
+       failed(target->report(*module, options, llvm::outs()))))
     return 1;
   if (!folderOutput)
     return writeIR(*module);
