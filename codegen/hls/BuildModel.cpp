@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/hls/HlsModel.h"
 #include "codegen/hls/ScalarBody.h"
+#include "codegen/hls/TraceElements.h"
 
 #include "dialect/LowBit.h"
 #include "dialect/Tern.h"
@@ -37,137 +38,6 @@ const char *kQuantizeHint =
     "Quant or BipolarQuant on them, or ternc --quantize=METHOD "
     "--activation-scale=S";
 
-/// Element values of a constant f32 tensor operand, read through its
-/// indexing map at an iteration point; fails when the operand is not a
-/// constant or varies with the row (d0) of a tensor with several rows.
-struct ConstantOperand {
-  std::vector<float> values;
-  std::vector<int64_t> shape;
-  AffineMap map;
-};
-
-FailureOr<ConstantOperand> readConstantOperand(linalg::GenericOp generic,
-                                               OpOperand &operand) {
-  auto values = readFloatConstant(operand.get());
-  if (!values)
-    return generic.emitError()
-           << "target hls: operand " << operand.getOperandNumber()
-           << " of an element-wise op between layers is not a constant f32 "
-              "tensor";
-  auto type = cast<RankedTensorType>(operand.get().getType());
-  ConstantOperand c{
-      *values,
-      std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
-      generic.getMatchingIndexingMap(&operand)};
-  for (auto [i, e] : llvm::enumerate(c.map.getResults()))
-    if (!isa<AffineDimExpr, AffineConstantExpr>(e) ||
-        (e.isFunctionOfDim(0) && c.shape[i] > 1))
-      return generic.emitError()
-             << "target hls: a constant between layers varies along the "
-                "batch; thresholds are per output channel";
-  return c;
-}
-
-double constantAt(const ConstantOperand &c, int64_t channel) {
-  int64_t flat = 0;
-  for (auto [i, e] : llvm::enumerate(c.map.getResults())) {
-    int64_t index = 0;
-    if (auto d = dyn_cast<AffineDimExpr>(e))
-      index = d.getPosition() == 0 ? 0 : channel;
-    else
-      index = cast<AffineConstantExpr>(e).getValue();
-    flat = flat * c.shape[i] + index;
-  }
-  return c.values[flat];
-}
-
-/// An element-wise generic whose one non-constant input is `from`.
-struct ChainStep {
-  linalg::GenericOp op;
-  unsigned chainOperand;
-  std::vector<std::optional<ConstantOperand>> constants; // per input
-};
-
-/// The float math from an f32 value to an i8 quantizer, one channel at a
-/// time: the generics `value` passes through.
-struct Chain {
-  std::vector<ChainStep> steps;
-  /// The code (or float) the chain yields for a value at `channel`.
-  FailureOr<double> evaluate(double value, int64_t channel) const {
-    for (const ChainStep &step : steps) {
-      SmallVector<double> args;
-      for (auto [i, c] : llvm::enumerate(step.constants))
-        args.push_back(i == step.chainOperand ? value
-                                              : constantAt(*c, channel));
-      args.push_back(0); // the init block argument, never read
-      FailureOr<double> r = evaluateBody(step.op, args);
-      if (failed(r))
-        return failure();
-      value = *r;
-    }
-    return value;
-  }
-};
-
-bool isParallelElementwise(linalg::GenericOp g) {
-  return g.getNumDpsInits() == 1 && g.getNumResults() == 1 &&
-         llvm::all_of(g.getIteratorTypesArray(),
-                      [](utils::IteratorType t) {
-                        return t == utils::IteratorType::parallel;
-                      }) &&
-         g.getIndexingMapsArray().back().isIdentity();
-}
-
-/// Walks back from `end` (an i8 quantizer) to `start` through element-wise
-/// generics; the steps come out in execution order.
-FailureOr<Chain> buildChain(Value start, linalg::GenericOp end,
-                            llvm::SmallPtrSetImpl<Operation *> &claimed) {
-  Chain chain;
-  linalg::GenericOp current = end;
-  while (true) {
-    if (!isParallelElementwise(current))
-      return current.emitError()
-             << "target hls: only element-wise ops may lie between two "
-                "ternary layers";
-    ChainStep step{current, ~0u, {}};
-    for (OpOperand *operand : current.getDpsInputOperands()) {
-      Value v = operand->get();
-      if (v.getDefiningOp<arith::ConstantOp>()) {
-        FailureOr<ConstantOperand> c = readConstantOperand(current, *operand);
-        if (failed(c))
-          return failure();
-        step.constants.push_back(std::move(*c));
-        continue;
-      }
-      if (step.chainOperand != ~0u ||
-          !current.getMatchingIndexingMap(operand).isIdentity())
-        return current.emitError()
-               << "target hls: an element-wise op between layers must read "
-                  "one tensor (element by element) and constants";
-      step.chainOperand = operand->getOperandNumber();
-      step.constants.push_back(std::nullopt);
-    }
-    if (step.chainOperand == ~0u)
-      return current.emitError() << "target hls: an activation computed from "
-                                    "constants alone";
-    claimed.insert(current);
-    chain.steps.insert(chain.steps.begin(), std::move(step));
-    Value input = current.getDpsInputs()[chain.steps.front().chainOperand];
-    if (input == start)
-      return chain;
-    auto previous = input.getDefiningOp<linalg::GenericOp>();
-    if (!previous)
-      return current.emitError()
-             << "target hls: the input of this activation does not come from "
-                "the previous ternary layer through element-wise ops";
-    if (!input.hasOneUse())
-      return previous.emitError()
-             << "target hls: an intermediate activation is used elsewhere; "
-                "the accelerator keeps only the codes it passes on";
-    current = previous;
-  }
-}
-
 /// A total order on floats (NaN excluded) as unsigned keys.
 uint32_t floatKey(float x) {
   uint32_t u;
@@ -181,17 +51,16 @@ float keyFloat(uint32_t key) {
   return x;
 }
 
-/// Thresholds of the input quantizer, a function of one float.
-LogicalResult inputThresholds(const Chain &chain, ThresholdTable<float> &table,
-                              int64_t &lo, int64_t &hi) {
-  auto q = [&](float x) { return chain.evaluate(x, 0); };
+/// Thresholds of the input quantizer `q`, a function of one float.
+LogicalResult inputThresholds(function_ref<FailureOr<double>(float)> q,
+                              Operation *quantizer,
+                              ThresholdTable<float> &table) {
   FailureOr<double> qlo = q(-INFINITY), qhi = q(INFINITY);
   if (failed(qlo) || failed(qhi))
     return failure();
-  lo = (int64_t)*qlo;
-  hi = (int64_t)*qhi;
+  int64_t lo = (int64_t)*qlo, hi = (int64_t)*qhi;
   if (lo > hi)
-    return linalg::GenericOp(chain.steps.back().op).emitError()
+    return quantizer->emitError()
            << "target hls: the input quantizer falls as its input rises";
   table.base = lo;
   std::vector<float> row;
@@ -208,7 +77,7 @@ LogicalResult inputThresholds(const Chain &chain, ThresholdTable<float> &table,
     row.push_back(keyFloat(b));
   }
   // Check the step function at and just below every threshold.
-  for (auto [j, t] : llvm::enumerate(row)) {
+  for (float t : row) {
     float below = std::nextafter(t, -INFINITY);
     int64_t expectAt = lo, expectBelow = lo;
     for (float u : row) {
@@ -216,7 +85,7 @@ LogicalResult inputThresholds(const Chain &chain, ThresholdTable<float> &table,
       expectBelow += below >= u;
     }
     if (*q(t) != expectAt || *q(below) != expectBelow)
-      return linalg::GenericOp(chain.steps.back().op).emitError()
+      return quantizer->emitError()
              << "target hls: the input quantizer is not a step function of "
                 "its input";
   }
@@ -240,6 +109,12 @@ void reachableCodes(const ThresholdTable<T> &table, T never,
   }
 }
 
+int64_t maxAbsCode(const std::set<int64_t> &codes) {
+  return codes.empty()
+             ? 0
+             : std::max(std::abs(*codes.begin()), std::abs(*codes.rbegin()));
+}
+
 int bitsFor(int64_t bound) {
   int bits = 1;
   while ((int64_t(1) << (bits - 1)) <= bound)
@@ -256,7 +131,8 @@ void chooseFolding(HlsLayer &layer, int64_t targetCycles) {
     for (int64_t simd = 1; simd <= layer.inputs; ++simd) {
       if (layer.inputs % simd)
         continue;
-      int64_t cycles = (layer.outputs / pe) * (layer.inputs / simd);
+      int64_t cycles =
+          layer.rows * (layer.outputs / pe) * (layer.inputs / simd);
       if (cycles > targetCycles &&
           !(pe == layer.outputs && simd == layer.inputs))
         continue;
@@ -285,6 +161,182 @@ std::string cIdentifier(StringRef name, size_t index) {
 }
 } // namespace
 
+namespace {
+/// The origin of every element of `linear`'s input codes for the first
+/// sample (elements of `start` per sample: `startPerSample`), checked to
+/// repeat, shifted by one sample, for the last one.
+FailureOr<std::vector<ElementOrigin>>
+traceLayerInput(LinearOp linear, Value start, int64_t samples,
+                int64_t startPerSample,
+                llvm::SmallPtrSetImpl<Operation *> &visited) {
+  auto type = cast<RankedTensorType>(linear.getInput().getType());
+  int64_t perSample = type.getNumElements() / samples;
+  ElementTracer tracer(start, visited);
+  std::vector<ElementOrigin> origins;
+  for (int64_t j = 0; j < perSample; ++j) {
+    FailureOr<ElementOrigin> origin = tracer.trace(linear.getInput(), j);
+    if (failed(origin))
+      return failure();
+    if (origin->source >= startPerSample)
+      return linear.emitError()
+             << "target hls: the input of layer '" << layerName(linear)
+             << "' mixes samples of the batch";
+    origins.push_back(std::move(*origin));
+  }
+  int64_t last = samples - 1;
+  for (int64_t j = 0; last > 0 && j < perSample; ++j) {
+    FailureOr<ElementOrigin> origin =
+        tracer.trace(linear.getInput(), last * perSample + j);
+    if (failed(origin))
+      return failure();
+    const ElementOrigin &first = origins[j];
+    bool same = first.source < 0
+                    ? origin->source < 0 && origin->constant == first.constant
+                    : origin->source == first.source + last * startPerSample &&
+                          origin->steps == first.steps;
+    if (!same)
+      return linear.emitError()
+             << "target hls: the samples of layer '" << layerName(linear)
+             << "' are not computed alike";
+  }
+  return origins;
+}
+
+/// The gather in front of `layer` and the pad code from its traced input;
+/// the traced elements' steps (one list per source, by `groupOf(source)`)
+/// go to `functions`.
+LogicalResult buildGather(LinearOp linear, HlsLayer &layer,
+                          ArrayRef<ElementOrigin> origins, int64_t sourceCount,
+                          function_ref<int64_t(int64_t)> groupOf,
+                          std::vector<const ElementOrigin *> &functions,
+                          std::optional<int64_t> &padCode) {
+  layer.gatherSources = sourceCount;
+  bool identity = (int64_t)origins.size() == sourceCount;
+  for (auto [j, origin] : llvm::enumerate(origins)) {
+    if (origin.source < 0) {
+      double code = origin.constant;
+      if (code != std::trunc(code) || std::abs(code) > 127 ||
+          (padCode && *padCode != (int64_t)code))
+        return linear.emitError()
+               << "target hls: the constant elements of layer '"
+               << layerName(linear) << "''s input (padding) are not one code";
+      padCode = (int64_t)code;
+      layer.gather.push_back(-1);
+      identity = false;
+      continue;
+    }
+    layer.gather.push_back((int32_t)origin.source);
+    identity &= origin.source == (int64_t)j;
+    const ElementOrigin *&f = functions[groupOf(origin.source)];
+    if (!f)
+      f = &origin;
+    else if (f->steps != origin.steps)
+      return linear.emitError()
+             << "target hls: the math in front of layer '" << layerName(linear)
+             << "' differs between elements of one channel";
+  }
+  if (identity)
+    layer.gather.clear();
+  layer.padCode = padCode.value_or(0);
+  return success();
+}
+
+/// Thresholds from `previous`'s accumulators to the codes `functions[n]`
+/// computes from channel n; returns the codes they reach.
+LogicalResult accumulatorThresholds(HlsLayer &previous, int64_t maxAbsCode,
+                                    ArrayRef<const ElementOrigin *> functions,
+                                    std::set<int64_t> &codes) {
+  std::vector<int64_t> bounds;
+  int64_t bmax = 0;
+  for (const auto &row : previous.values) {
+    int64_t nonzero = llvm::count_if(row, [](int8_t w) { return w != 0; });
+    bounds.push_back(nonzero * maxAbsCode);
+    bmax = std::max(bmax, nonzero * maxAbsCode);
+  }
+  auto q = [&](int64_t n, int64_t acc) -> FailureOr<double> {
+    float c = previous.accScale[n];
+    return applySteps(functions[n]->steps, (float)((float)acc * c));
+  };
+  ThresholdTable<int64_t> &table = previous.next;
+  std::vector<int64_t> los(previous.outputs), his(previous.outputs);
+  for (int64_t n = 0; n < previous.outputs; ++n) {
+    if (!functions[n])
+      continue; // a channel nothing reads
+    FailureOr<double> atLow = q(n, -bounds[n]), atHigh = q(n, bounds[n]);
+    if (failed(atLow) || failed(atHigh))
+      return failure();
+    if (*atLow > *atHigh) { // falls: negate the row, search on -acc
+      for (int8_t &w : previous.values[n])
+        w = -w;
+      previous.accScale[n] = -previous.accScale[n];
+      std::swap(atLow, atHigh);
+    }
+    los[n] = (int64_t)*atLow;
+    his[n] = (int64_t)*atHigh;
+  }
+  std::optional<int64_t> lowest, highest;
+  for (int64_t n = 0; n < previous.outputs; ++n)
+    if (functions[n]) {
+      lowest = std::min(lowest.value_or(los[n]), los[n]);
+      highest = std::max(highest.value_or(his[n]), his[n]);
+    }
+  table.base = lowest.value_or(0);
+  int64_t levels = highest.value_or(0) - table.base;
+  int64_t never = bmax + 1;
+  for (int64_t n = 0; n < previous.outputs; ++n) {
+    std::vector<int64_t> row;
+    for (int64_t level = table.base + 1; level <= table.base + levels;
+         ++level) {
+      if (!functions[n] || level > his[n]) {
+        row.push_back(never);
+        continue;
+      }
+      if (level <= los[n]) {
+        row.push_back(-never);
+        continue;
+      }
+      int64_t lo = -bounds[n], hi = bounds[n]; // q(lo) < level <= q(hi)
+      while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        (*q(n, mid) >= level ? hi : lo) = mid;
+      }
+      row.push_back(hi);
+    }
+    if (functions[n]) {
+      // Check every accumulator value when that is cheap, else the values
+      // around each threshold.
+      int64_t b = bounds[n];
+      auto expected = [&](int64_t acc) {
+        int64_t code = table.base;
+        for (int64_t t : row)
+          code += acc >= t;
+        return code;
+      };
+      std::vector<int64_t> probes = {-b, b};
+      if (2 * b + 1 <= 200000 / std::max<int64_t>(1, previous.outputs) + 64) {
+        for (int64_t acc = -b; acc <= b; ++acc)
+          probes.push_back(acc);
+      } else {
+        for (int64_t t : row)
+          for (int64_t d : {-1, 0, 1})
+            if (t + d >= -b && t + d <= b)
+              probes.push_back(t + d);
+      }
+      for (int64_t acc : probes)
+        if (*q(n, acc) != expected(acc))
+          return linalg::GenericOp(functions[n]->steps.back().op).emitError()
+                 << "target hls: the activation after layer '" << previous.name
+                 << "' is not a step function of its "
+                 << "accumulator (channel " << n << ", accumulator " << acc
+                 << "); it cannot become thresholds";
+    }
+    table.rows.push_back(std::move(row));
+  }
+  reachableCodes<int64_t>(table, never, codes);
+  return success();
+}
+} // namespace
+
 FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
                                                    StringRef top,
                                                    int64_t targetCycles) {
@@ -300,6 +352,11 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
   if (entry.getNumArguments() != 1 || entry.getNumResults() != 1)
     return entry.emitError("target hls: the model must have one input and one "
                            "output");
+  auto inputType = dyn_cast<RankedTensorType>(entry.getArgument(0).getType());
+  if (!inputType || !inputType.hasStaticShape() ||
+      !inputType.getElementType().isF32())
+    return entry.emitError("target hls: the model's input must be a static "
+                           "f32 tensor");
 
   SmallVector<LinearOp> linears;
   entry.walk([&](LinearOp op) { linears.push_back(op); });
@@ -310,9 +367,19 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
 
   HlsModel model;
   model.top = top.str();
+  // The leading dimension is the batch when every layer splits along it
+  // (traceLayerInput checks the samples are computed alike).
+  model.samples = inputType.getRank() ? inputType.getDimSize(0) : 1;
+  for (LinearOp op : linears)
+    if (model.samples < 1 ||
+        cast<RankedTensorType>(op.getInput().getType()).getDimSize(0) %
+            model.samples)
+      model.samples = 1;
+  model.inputs = inputType.getNumElements() / model.samples;
+
   llvm::SmallPtrSet<Operation *, 32> claimed;
-  int64_t inLo = 0, inHi = 0;
   std::set<std::string> names;
+  std::set<int64_t> codes; // what the unit before the current layer yields
   for (auto [index, op] : llvm::enumerate(linears)) {
     std::string name = layerName(op);
     auto input = cast<RankedTensorType>(op.getInput().getType());
@@ -346,8 +413,7 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
       layer.name += "_";
     layer.inputs = input.getDimSize(1);
     layer.outputs = cast<RankedTensorType>(op.getType()).getDimSize(1);
-    if (index == 0)
-      model.rows = input.getDimSize(0);
+    layer.rows = input.getDimSize(0) / model.samples;
     layer.weights =
         isa<BipolarType>(valueType) ? WeightKind::Bipolar : WeightKind::Ternary;
     int64_t rowBytes = layout.getRowBytes(layer.inputs);
@@ -361,140 +427,58 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
     }
     claimed.insert(op);
 
-    // The quantizer producing this layer's codes, and the math before it.
-    auto quantizer = op.getInput().getDefiningOp<linalg::GenericOp>();
-    if (!quantizer)
-      return op.emitError() << "target hls: the codes of layer '" << name
-                            << "' do not come from an element-wise quantizer";
-    Value start = index == 0 ? Value(entry.getArgument(0))
-                             : Value(linears[index - 1].getResult());
-    FailureOr<Chain> chain = buildChain(start, quantizer, claimed);
-    if (failed(chain))
+    // Where this layer's codes come from: the model's input through the
+    // input quantizer, or the previous layer's accumulators through
+    // thresholds; either way gathered by the sliding window.
+    HlsLayer *previous = index ? &model.layers.back() : nullptr;
+    Value start = previous ? Value(linears[index - 1].getResult())
+                           : Value(entry.getArgument(0));
+    int64_t sourceCount =
+        previous ? previous->rows * previous->outputs : model.inputs;
+    FailureOr<std::vector<ElementOrigin>> origins =
+        traceLayerInput(op, start, model.samples, sourceCount, claimed);
+    if (failed(origins))
       return failure();
-    if (index == 0) {
-      model.inputs = layer.inputs;
-      if (failed(inputThresholds(*chain, model.input, inLo, inHi)))
+    int64_t groups = previous ? previous->outputs : 1;
+    std::vector<const ElementOrigin *> functions(groups, nullptr);
+    std::optional<int64_t> padCode;
+    auto groupOf = [&](int64_t source) {
+      return previous ? source % previous->outputs : 0;
+    };
+    if (failed(buildGather(op, layer, *origins, sourceCount, groupOf, functions,
+                           padCode)))
+      return failure();
+    std::set<int64_t> previousCodes = std::move(codes);
+    codes.clear();
+    if (!previous) {
+      if (!functions[0] || functions[0]->steps.empty())
+        return op.emitError()
+               << "target hls: layer '" << name << "' reads no quantized input";
+      Operation *quantizer = functions[0]->steps.back().op;
+      if (failed(inputThresholds(
+              [&](float x) { return applySteps(functions[0]->steps, x); },
+              quantizer, model.input)))
         return failure();
-      std::set<int64_t> codes;
       reachableCodes<float>(model.input, INFINITY, codes);
-      layer.bipolarInput = codes == std::set<int64_t>{-1, 1};
-    } else {
-      HlsLayer &previous = model.layers.back();
-      // The previous layer's accumulators -> this layer's codes.
-      int64_t maxAbs = std::max(std::abs(inLo), std::abs(inHi));
-      std::vector<int64_t> bounds;
-      int64_t bmax = 0;
-      for (const auto &row : previous.values) {
-        int64_t nonzero = llvm::count_if(row, [](int8_t w) { return w != 0; });
-        bounds.push_back(nonzero * maxAbs);
-        bmax = std::max(bmax, nonzero * maxAbs);
-      }
-      ThresholdTable<int64_t> &table = previous.next;
-      std::vector<int64_t> los, his;
-      for (int64_t n = 0; n < previous.outputs; ++n) {
-        float c = previous.accScale[n];
-        auto q = [&](int64_t acc) {
-          return chain->evaluate((float)((float)acc * c), n);
-        };
-        int64_t b = bounds[n];
-        FailureOr<double> atLow = q(-b), atHigh = q(b);
-        if (failed(atLow) || failed(atHigh))
-          return failure();
-        if (*atLow > *atHigh) { // falls: negate the row, search on -acc
-          for (int8_t &w : previous.values[n])
-            w = -w;
-          c = -c;
-          previous.accScale[n] = c;
-          std::swap(atLow, atHigh);
-        }
-        los.push_back((int64_t)*atLow);
-        his.push_back((int64_t)*atHigh);
-      }
-      table.base = *std::min_element(los.begin(), los.end());
-      int64_t levels = *std::max_element(his.begin(), his.end()) - table.base;
-      int64_t never = bmax + 1;
-      for (int64_t n = 0; n < previous.outputs; ++n) {
-        float c = previous.accScale[n];
-        auto q = [&](int64_t acc) {
-          return (int64_t)*chain->evaluate((float)((float)acc * c), n);
-        };
-        int64_t b = bounds[n];
-        std::vector<int64_t> row;
-        for (int64_t level = table.base + 1; level <= table.base + levels;
-             ++level) {
-          if (level <= los[n]) {
-            row.push_back(-never);
-            continue;
-          }
-          if (level > his[n]) {
-            row.push_back(never);
-            continue;
-          }
-          int64_t lo = -b, hi = b; // q(lo) < level <= q(hi)
-          while (hi - lo > 1) {
-            int64_t mid = lo + (hi - lo) / 2;
-            (q(mid) >= level ? hi : lo) = mid;
-          }
-          row.push_back(hi);
-        }
-        // Check every accumulator value when that is cheap, else the
-        // values around each threshold.
-        auto expected = [&](int64_t acc) {
-          int64_t code = table.base;
-          for (int64_t t : row)
-            code += acc >= t;
-          return code;
-        };
-        bool exhaustive =
-            2 * b + 1 <= 200000 / std::max<int64_t>(1, previous.outputs) + 64;
-        std::vector<int64_t> probes;
-        if (exhaustive) {
-          for (int64_t acc = -b; acc <= b; ++acc)
-            probes.push_back(acc);
-        } else {
-          for (int64_t t : row)
-            for (int64_t d : {-1, 0, 1})
-              if (t + d >= -b && t + d <= b)
-                probes.push_back(t + d);
-          probes.push_back(-b);
-          probes.push_back(b);
-        }
-        for (int64_t acc : probes)
-          if (q(acc) != expected(acc))
-            return chain->steps.back().op.emitError()
-                   << "target hls: the activation after layer '"
-                   << previous.name << "' is not a step function of its "
-                   << "accumulator (channel " << n << ", accumulator " << acc
-                   << "); it cannot become thresholds";
-        table.rows.push_back(std::move(row));
-      }
-      std::set<int64_t> codes;
-      reachableCodes<int64_t>(table, never, codes);
-      layer.bipolarInput = codes == std::set<int64_t>{-1, 1};
-      inLo = *codes.begin();
-      inHi = *codes.rbegin();
+    } else if (failed(accumulatorThresholds(
+                   *previous, maxAbsCode(previousCodes), functions, codes))) {
+      return failure();
     }
+    if (padCode)
+      codes.insert(*padCode);
+    // The accumulator's range and type, the folding.
+    layer.bipolarInput = codes == std::set<int64_t>{-1, 1};
+    int64_t maxAbs = maxAbsCode(codes);
+    layer.inputBits = layer.bipolarInput ? 1 : bitsFor(maxAbs);
+    for (const auto &row : layer.values)
+      layer.accBound = std::max<int64_t>(
+          layer.accBound,
+          maxAbs * llvm::count_if(row, [](int8_t w) { return w != 0; }));
+    layer.accBits = bitsFor(layer.accBound + 1);
+    chooseFolding(layer, targetCycles);
     model.layers.push_back(std::move(layer));
   }
-
-  // Accumulator bounds, folding.
-  {
-    int64_t lo = model.input.base, hi = model.input.base + model.input.levels();
-    for (HlsLayer &layer : model.layers) {
-      int64_t maxAbs = std::max(std::abs(lo), std::abs(hi));
-      layer.inputBits = layer.bipolarInput ? 1 : bitsFor(maxAbs);
-      for (const auto &row : layer.values)
-        layer.accBound = std::max<int64_t>(
-            layer.accBound,
-            maxAbs * llvm::count_if(row, [](int8_t w) { return w != 0; }));
-      layer.accBits = bitsFor(layer.accBound + 1);
-      chooseFolding(layer, targetCycles);
-      lo = layer.next.base;
-      hi = layer.next.base + layer.next.levels();
-    }
-    model.layers.back().last = true;
-  }
-
+  model.layers.back().last = true;
   // The host's tail: everything after the last layer must depend on it and
   // constants alone.
   LinearOp lastLinear = linears.back();
@@ -523,11 +507,12 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
                                  "activations and quantizers are)";
       continue;
     }
-    if (!isa<linalg::GenericOp, linalg::FillOp>(op))
+    if (!isa<linalg::GenericOp, linalg::FillOp, tensor::ExpandShapeOp,
+             tensor::CollapseShapeOp>(op))
       return op.emitError() << "target hls: '" << op.getName()
                             << "' after the last ternary layer is not "
                                "supported on the host side (element-wise "
-                               "ops, reductions and fills are)";
+                               "ops, reductions, fills and reshapes are)";
     for (Value operand : op.getOperands())
       if (!available.contains(operand))
         return op.emitError() << "target hls: an op after the last ternary "
@@ -541,8 +526,7 @@ FailureOr<HlsModel> mlir::tern::hls::buildHlsModel(ModuleOp module,
                            "last ternary layer");
   ArrayRef<int64_t> outputShape =
       cast<RankedTensorType>(model.output.getType()).getShape();
-  if (llvm::any_of(outputShape, [](int64_t d) { return d < 0; }) ||
-      model.rows < 0)
+  if (llvm::any_of(outputShape, [](int64_t d) { return d < 0; }))
     return entry.emitError("target hls: shapes must be static");
   return model;
 }

@@ -86,17 +86,21 @@ std::string layerFunction(const HlsLayer &layer) {
   bool xnor = layer.weights == WeightKind::Bipolar && layer.bipolarInput;
   std::string out = layer.last ? "int32_t" : "code_t";
   std::string s;
-  s += llvm::formatv(
-           "// {0}: {1} -> {2}, PE={3} SIMD={4}: {5} cycles per "
-           "sample; {6}.\n",
-           layer.name, layer.inputs, layer.outputs, layer.pe, layer.simd,
-           (layer.outputs / layer.pe) * (layer.inputs / layer.simd),
-           xnor                                   ? "XNOR-popcount"
-           : layer.weights == WeightKind::Bipolar ? "add or subtract"
-                                                  : "add, subtract or skip")
-           .str();
+  s +=
+      llvm::formatv(
+          "// {0}: {1} -> {2}{7}, PE={3} SIMD={4}: {5} cycles per "
+          "sample; {6}.\n",
+          layer.name, layer.inputs, layer.outputs, layer.pe, layer.simd,
+          layer.rows * (layer.outputs / layer.pe) * (layer.inputs / layer.simd),
+          xnor                                   ? "XNOR-popcount"
+          : layer.weights == WeightKind::Bipolar ? "add or subtract"
+                                                 : "add, subtract or skip",
+          layer.rows > 1 ? " on " + std::to_string(layer.rows) + " rows"
+                         : std::string())
+          .str();
   s += llvm::formatv("static void {0}(const code_t in[{1}], {2} out[{3}]) {{\n",
-                     layer.name, layer.inputs, out, layer.outputs)
+                     layer.name, layer.rows * layer.inputs, out,
+                     layer.rows * layer.outputs)
            .str();
   s += "#pragma HLS INLINE off\n";
   if (layer.pe > 1)
@@ -125,7 +129,13 @@ std::string layerFunction(const HlsLayer &layer) {
                        layer.pe)
              .str();
   std::string acc = layer.name + "_acc_t";
-  s += llvm::formatv(R"(  for (int nf = 0; nf < {0}; ++nf) {{
+  // The rows loop (output pixels of a convolution) around FINN's MVAU.
+  bool rows = layer.rows > 1;
+  if (rows)
+    s +=
+        llvm::formatv("  for (int r = 0; r < {0}; ++r) {{\n", layer.rows).str();
+  std::string unit;
+  unit += llvm::formatv(R"(  for (int nf = 0; nf < {0}; ++nf) {{
     {1} acc[{2}];
 #pragma HLS ARRAY_PARTITION variable=acc complete
     for (int p = 0; p < {2}; ++p) {{
@@ -140,36 +150,77 @@ std::string layerFunction(const HlsLayer &layer) {
 #pragma HLS UNROLL
           const int k = sf * {4} + s;
           const uint32_t word = {5}_weights[nf * {2} + p][k / {6}] >> ((k % {6}){7});
+          const code_t x = in[{8}k];
 )",
-                     layer.outputs / layer.pe, acc, layer.pe,
-                     layer.inputs / layer.simd, layer.simd, layer.name, per,
-                     layer.weights == WeightKind::Ternary ? " << 1" : "")
-           .str();
+                        layer.outputs / layer.pe, acc, layer.pe,
+                        layer.inputs / layer.simd, layer.simd, layer.name, per,
+                        layer.weights == WeightKind::Ternary ? " << 1" : "",
+                        rows ? "r * " + std::to_string(layer.inputs) + " + "
+                             : std::string())
+              .str();
   if (xnor)
-    s += "          acc[p] += ((in[k] > 0) == ((word & 1u) != 0)) ? 1 : 0; "
-         "// XNOR, counted\n";
+    unit += "          acc[p] += ((x > 0) == ((word & 1u) != 0)) ? 1 : 0; "
+            "// XNOR, counted\n";
   else if (layer.weights == WeightKind::Bipolar)
-    s += "          acc[p] += (word & 1u) ? in[k] : -in[k];\n";
+    unit += "          acc[p] += (word & 1u) ? x : -x;\n";
   else
-    s += "          acc[p] += (word & 1u) ? ((word & 2u) ? -in[k] : in[k]) : "
-         "0;\n";
-  s += "        }\n      }\n    }\n";
-  s += llvm::formatv("    for (int p = 0; p < {0}; ++p) {{\n"
-                     "#pragma HLS UNROLL\n",
-                     layer.pe)
-           .str();
+    unit += "          acc[p] += (word & 1u) ? ((word & 2u) ? -x : x) : 0;\n";
+  unit += "        }\n      }\n    }\n";
+  unit += llvm::formatv("    for (int p = 0; p < {0}; ++p) {{\n"
+                        "#pragma HLS UNROLL\n",
+                        layer.pe)
+              .str();
   std::string total =
       xnor ? llvm::formatv("({0})(acc[p] + acc[p] - {1})", acc, layer.inputs)
                  .str()
            : "acc[p]";
+  std::string n = "nf * " + std::to_string(layer.pe) + " + p";
+  std::string at =
+      "out[" + (rows ? "r * " + std::to_string(layer.outputs) + " + " : "") +
+      n + "]";
   if (layer.last)
-    s += "      out[nf * " + std::to_string(layer.pe) + " + p] = " + total +
-         ";\n";
+    unit += "      " + at + " = " + total + ";\n";
   else
-    s += "      out[nf * " + std::to_string(layer.pe) +
-         " + p] = " + layer.name + "_activation(" + total + ", nf * " +
-         std::to_string(layer.pe) + " + p);\n";
-  s += "    }\n  }\n}\n\n";
+    unit += "      " + at + " = " + layer.name + "_activation(" + total + ", " +
+            n + ");\n";
+  unit += "    }\n  }\n";
+  // Indent the unit one level inside the rows loop (pragmas stay put).
+  if (!rows)
+    return s + unit + "}\n\n";
+  for (StringRef line : llvm::split(StringRef(unit).drop_back(), '\n'))
+    s += (line.starts_with("#") ? "" : "  ") + line.str() + "\n";
+  return s + "  }\n}\n\n";
+}
+
+/// The sliding-window generator: the layer's [rows][K] input (im2col
+/// patches, a transpose, a flatten ...) read from the previous unit's
+/// codes through a ROM of source indices, -1 for padding.
+std::string windowFunction(const HlsLayer &layer) {
+  int64_t elements = layer.rows * layer.inputs;
+  std::string index = layer.gatherSources < 32768 ? "int16_t" : "int32_t";
+  std::string s =
+      llvm::formatv("// {0}'s input: {1} rows of {2} codes from "
+                    "{3} (padding: {4}).\n"
+                    "static const {5} {0}_window_source[{6}] = {{",
+                    layer.name, layer.rows, layer.inputs, layer.gatherSources,
+                    layer.padCode, index, elements)
+          .str();
+  for (auto [j, source] : llvm::enumerate(layer.gather))
+    s += (j % 16 ? ", " : (j ? ",\n  " : "\n  ")) + std::to_string(source);
+  s += "};\n\n";
+  s += llvm::formatv(
+           R"(static void {0}_window(const code_t in[{1}], code_t out[{2}]) {{
+#pragma HLS INLINE off
+  for (int j = 0; j < {2}; ++j) {{
+#pragma HLS PIPELINE II=1
+    const int source = {0}_window_source[j];
+    out[j] = source < 0 ? (code_t){3} : in[source];
+  }
+}
+
+)",
+           layer.name, layer.gatherSources, elements, layer.padCode)
+           .str();
   return s;
 }
 
@@ -192,7 +243,6 @@ std::string activationFunction(const HlsLayer &layer) {
 
 std::string mlir::tern::hls::firmwareHeader(const HlsModel &model,
                                             const HlsOptions &options) {
-  const HlsLayer &last = model.layers.back();
   std::string guard = model.top;
   for (char &c : guard)
     c = std::toupper((unsigned char)c);
@@ -214,7 +264,7 @@ void {1}(const float input[{3}], int32_t output[{4}]);
 
 #endif
 )",
-             guard, model.top, model.rows, model.inputs, last.outputs)
+             guard, model.top, model.samples, model.inputs, model.outputs())
       .str();
 }
 
@@ -244,6 +294,8 @@ std::string mlir::tern::hls::firmwareSource(const HlsModel &model,
     s += "INFINITY";
   s += "};\n\n";
   for (const HlsLayer &layer : model.layers) {
+    if (!layer.gather.empty())
+      s += windowFunction(layer);
     s += weightRom(layer);
     if (!layer.last)
       s += thresholdRom(layer) + activationFunction(layer);
@@ -268,10 +320,9 @@ std::string mlir::tern::hls::firmwareSource(const HlsModel &model,
           model.inputs, in.base, in.levels())
           .str();
 
-  const HlsLayer &last = model.layers.back();
   s += llvm::formatv(
            "void {0}(const float input[{1}], int32_t output[{2}]) {{\n",
-           model.top, model.inputs, last.outputs)
+           model.top, model.inputs, model.outputs())
            .str();
   if (options.interface == "m_axi")
     s += llvm::formatv("#pragma HLS INTERFACE m_axi port=input offset=slave "
@@ -279,7 +330,7 @@ std::string mlir::tern::hls::firmwareSource(const HlsModel &model,
                        "#pragma HLS INTERFACE m_axi port=output offset=slave "
                        "bundle=gmem1 depth={1}\n"
                        "#pragma HLS INTERFACE s_axilite port=return\n",
-                       model.inputs, last.outputs)
+                       model.inputs, model.outputs())
              .str();
   else
     s += "#pragma HLS INTERFACE ap_memory port=input\n"
@@ -290,14 +341,24 @@ std::string mlir::tern::hls::firmwareSource(const HlsModel &model,
       llvm::formatv("  code_t codes0[{0}];\n  quantize_input(input, codes0);\n",
                     model.inputs)
           .str();
+  std::string codes = "codes0";
   for (auto [i, layer] : llvm::enumerate(model.layers)) {
+    if (!layer.gather.empty()) {
+      std::string window = layer.name + "_in";
+      s += llvm::formatv("  code_t {0}[{1}];\n  {2}_window({3}, {0});\n",
+                         window, layer.rows * layer.inputs, layer.name, codes)
+               .str();
+      codes = window;
+    }
     if (layer.last) {
-      s += llvm::formatv("  {0}(codes{1}, output);\n", layer.name, i).str();
+      s += llvm::formatv("  {0}({1}, output);\n", layer.name, codes).str();
       break;
     }
-    s += llvm::formatv("  code_t codes{0}[{1}];\n  {2}(codes{3}, codes{0});\n",
-                       i + 1, layer.outputs, layer.name, i)
+    std::string next = "codes" + std::to_string(i + 1);
+    s += llvm::formatv("  code_t {0}[{1}];\n  {2}({3}, {0});\n", next,
+                       layer.rows * layer.outputs, layer.name, codes)
              .str();
+    codes = next;
   }
   return s + "}\n";
 }

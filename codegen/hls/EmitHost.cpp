@@ -58,11 +58,11 @@ FailureOr<std::string> mlir::tern::hls::hostTail(const HlsModel &model) {
   s += llvm::formatv("static const int {0}_output_elements = {1};\n\n",
                      model.top, elements(model.output))
            .str();
-  s +=
-      llvm::formatv("inline void {0}_postprocess(const int32_t acc[{1}], float "
-                    "out[{2}]) {{\n",
-                    model.top, model.rows * n, elements(model.output))
-          .str();
+  s += llvm::formatv(
+           "inline void {0}_postprocess(const int32_t acc[{1}], float "
+           "out[{2}]) {{\n",
+           model.top, elements(model.tailInput), elements(model.output))
+           .str();
   llvm::DenseMap<Value, std::string> arrays;
   auto declare = [&](Value v, StringRef name) {
     s += llvm::formatv("  static float {0}[{1}];\n", name, elements(v)).str();
@@ -77,7 +77,7 @@ FailureOr<std::string> mlir::tern::hls::hostTail(const HlsModel &model) {
   s += llvm::formatv("  for (int m = 0; m < {0}; ++m)\n    for (int n = 0; n < "
                      "{1}; ++n)\n      v0[m * {1} + n] = (float)acc[m * {1} + "
                      "n] * scale[n];\n",
-                     model.rows, n)
+                     elements(model.tailInput) / n, n)
            .str();
   auto arrayOf = [&](Value v) -> FailureOr<std::string> {
     if (std::string name = arrays.lookup(v); !name.empty())
@@ -100,6 +100,11 @@ FailureOr<std::string> mlir::tern::hls::hostTail(const HlsModel &model) {
   };
 
   for (Operation *op : model.tail) {
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+      // Row-major data is the same array under the new shape.
+      arrays[op->getResult(0)] = arrays.lookup(op->getOperand(0));
+      continue;
+    }
     std::string name = "v" + std::to_string(arrays.size());
     if (auto fill = dyn_cast<linalg::FillOp>(op)) {
       auto value = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();

@@ -51,6 +51,16 @@ struct HlsLayer {
   /// whose accumulators leave the accelerator.
   ThresholdTable<int64_t> next;
   bool last = false;
+  /// Matrix rows per sample: 1 for a dense layer, the output pixels of a
+  /// convolution (its im2col patches).
+  int64_t rows = 1;
+  /// The sliding-window generator in front of the layer: element j of its
+  /// [rows][inputs] input is code gather[j] of the previous unit's output
+  /// (`gatherSources` codes), or `padCode` where gather[j] < 0. Empty when
+  /// the input is that output unchanged.
+  std::vector<int32_t> gather;
+  int64_t gatherSources = 0;
+  int64_t padCode = 0;
   /// Folding: PE output rows and SIMD inputs per cycle.
   int64_t pe = 1, simd = 1;
   /// Scale of the accumulators (the host computes float(acc) * scale[n]).
@@ -60,21 +70,23 @@ struct HlsLayer {
 /// The accelerated part and the host's float tail.
 struct HlsModel {
   std::string top;
-  int64_t rows = 1;   // M: samples per call of the model (top runs once each)
-  int64_t inputs = 0; // K of the first layer
+  int64_t samples = 1; // top runs once per sample of the model's input
+  int64_t inputs = 0;  // floats per sample
   ThresholdTable<float> input;
   std::vector<HlsLayer> layers;
   /// Ops after the last layer, in order, computing the model's output from
   /// the last tern.linear's result (`tailInput`).
   std::vector<Operation *> tail;
   Value tailInput, output;
+  /// The last layer's accumulators per sample.
+  int64_t outputs() const { return layers.back().rows * layers.back().outputs; }
 };
 
 /// Builds the model from `module`'s one function; emits an error naming
 /// the op and returns failure for what the HLS target cannot take (float
 /// products, other ops between layers, a non-monotone activation, ...).
 /// `targetCycles` sets the default folding: the fewest PE x SIMD with at
-/// most that many cycles per sample in every layer.
+/// most that many cycles per sample in every layer (or the most parallel).
 FailureOr<HlsModel> buildHlsModel(ModuleOp module, StringRef top,
                                   int64_t targetCycles);
 

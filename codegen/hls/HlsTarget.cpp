@@ -105,7 +105,7 @@ LogicalResult computeTestVectors(ModuleOp module, const HlsModel &model,
   Target *cpu = lookupTarget("cpu");
   if (!cpu)
     return module.emitError("target hls: needs the cpu target for test data");
-  size_t inputCount = size_t(model.rows) * model.inputs;
+  size_t inputCount = size_t(model.samples) * model.inputs;
   std::vector<float> values;
   if (!testInput.empty()) {
     tern_tensor tensor;

@@ -121,6 +121,18 @@ Resources inputQuantizer(const HlsModel &model) {
   return {0, 100 + 32 * levels, 100 + 32 + 8, 0};
 }
 
+/// A sliding-window generator: one code per cycle through a ROM of
+/// source indices (16-bit words, as FINN sizes memories), a pad mux.
+Resources window(const HlsLayer &layer) {
+  int64_t depth = layer.rows * layer.inputs;
+  Resources r{0, 100 + 8, 100 + 16 + 8, 0};
+  if (depth <= 128)
+    r.lut += 16 * ceilDiv(depth, 64);
+  else
+    r.bram = bram18(depth, 16);
+  return r;
+}
+
 void line(llvm::raw_ostream &os, StringRef name, StringRef detail,
           const Resources &r) {
   os << llvm::formatv("  {0}{1}: DSP={2} LUT={3} FF={4} BRAM={5}\n", name,
@@ -134,9 +146,9 @@ void mlir::tern::hls::printResourceReport(const HlsModel &model,
   os << "hls resource estimate for '" << model.top
      << "' (FINN-style model, before synthesis; BRAM in 18 Kb blocks):\n";
   Resources total;
-  int64_t firstSimd = model.layers.front().simd;
+  const HlsLayer &first = model.layers.front();
   Resources input = inputQuantizer(model);
-  input += codeBuffer(model.inputs, firstSimd);
+  input += codeBuffer(model.inputs, first.gather.empty() ? first.simd : 1);
   line(os, "input_quantizer",
        llvm::formatv("{0} inputs, {1} thresholds", model.inputs,
                      model.input.levels())
@@ -144,18 +156,31 @@ void mlir::tern::hls::printResourceReport(const HlsModel &model,
        input);
   total += input;
   for (auto [i, layer] : llvm::enumerate(model.layers)) {
+    if (!layer.gather.empty()) {
+      Resources w = window(layer);
+      w += codeBuffer(layer.rows * layer.inputs, layer.simd);
+      line(os, layer.name + "_window",
+           llvm::formatv("{0} rows of {1} codes", layer.rows, layer.inputs)
+               .str(),
+           w);
+      total += w;
+    }
     Resources r = mvau(layer);
-    if (!layer.last)
-      r += codeBuffer(layer.outputs,
-                      std::max(layer.pe, model.layers[i + 1].simd));
+    if (!layer.last) {
+      const HlsLayer &next = model.layers[i + 1];
+      r += codeBuffer(layer.rows * layer.outputs,
+                      std::max(layer.pe, next.gather.empty() ? next.simd : 1));
+    }
     bool xnor = layer.weights == WeightKind::Bipolar && layer.bipolarInput;
     line(os, layer.name,
-         llvm::formatv("{0} -> {1}, {2}, PE={3} SIMD={4}", layer.inputs,
-                       layer.outputs,
-                       xnor                                   ? "XNOR-popcount"
-                       : layer.weights == WeightKind::Ternary ? "ternary"
-                                                              : "binary",
-                       layer.pe, layer.simd)
+         llvm::formatv(
+             "{0} -> {1}{5}, {2}, PE={3} SIMD={4}", layer.inputs, layer.outputs,
+             xnor                                   ? "XNOR-popcount"
+             : layer.weights == WeightKind::Ternary ? "ternary"
+                                                    : "binary",
+             layer.pe, layer.simd,
+             layer.rows > 1 ? " on " + std::to_string(layer.rows) + " rows"
+                            : std::string())
              .str(),
          r);
     total += r;

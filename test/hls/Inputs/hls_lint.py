@@ -16,7 +16,7 @@ RULES = [
 ]
 # A product of two data values: anything other than an integer literal
 # next to '*', outside index arithmetic on loop variables.
-INDEX = r"(?:\d+|nf|sf|k|p|s|m|n|i|j)"
+INDEX = r"(?:\d+|nf|sf|r|k|p|s|m|n|i|j)"
 PRODUCT = re.compile(r"[\w\]\)]\s*\*\s*[\w\(]")
 INDEX_PRODUCT = re.compile(rf"\b{INDEX}\s*\*\s*{INDEX}\b")
 
