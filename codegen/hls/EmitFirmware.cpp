@@ -192,6 +192,65 @@ std::string layerFunction(const HlsLayer &layer) {
   return s + "  }\n}\n\n";
 }
 
+/// A balanced tree of additions and subtractions over `terms` (input
+/// index, +1 or -1).
+std::string adderTree(ArrayRef<std::pair<int64_t, int>> terms) {
+  if (terms.size() == 1)
+    return (terms[0].second < 0 ? "-x[" : "x[") +
+           std::to_string(terms[0].first) + "]";
+  size_t half = terms.size() / 2;
+  std::string right = adderTree(terms.drop_front(half));
+  bool negative = right[0] == '-';
+  return "(" + adderTree(terms.take_front(half)) + (negative ? " - " : " + ") +
+         (negative ? right.substr(1) : right) + ")";
+}
+
+/// The layer with its weights in the logic: per row, every output is a
+/// constant adder tree over the inputs its weights do not zero.
+std::string adderTreeFunction(const HlsLayer &layer) {
+  std::string out = layer.last ? "int32_t" : "code_t";
+  std::string acc = layer.name + "_acc_t";
+  std::string s = llvm::formatv(
+      "// {0}: {1} -> {2}{3}, constant adder trees: one row per cycle.\n"
+      "static void {0}(const code_t in[{4}], {5} out[{6}]) {{\n"
+      "#pragma HLS INLINE off\n",
+      layer.name, layer.inputs, layer.outputs,
+      layer.rows > 1 ? " on " + std::to_string(layer.rows) + " rows"
+                     : std::string(),
+      layer.rows * layer.inputs, out, layer.rows * layer.outputs);
+  if (layer.inputs > 1)
+    s += llvm::formatv("#pragma HLS ARRAY_PARTITION variable=in cyclic "
+                       "factor={0} dim=1\n",
+                       layer.inputs);
+  if (layer.outputs > 1)
+    s += llvm::formatv("#pragma HLS ARRAY_PARTITION variable=out cyclic "
+                       "factor={0} dim=1\n",
+                       layer.outputs);
+  s += llvm::formatv("  for (int r = 0; r < {0}; ++r) {{\n"
+                     "#pragma HLS PIPELINE II=1\n"
+                     "    {1} x[{2}];\n"
+                     "#pragma HLS ARRAY_PARTITION variable=x complete\n"
+                     "    for (int k = 0; k < {2}; ++k) {{\n"
+                     "#pragma HLS UNROLL\n"
+                     "      x[k] = in[r * {2} + k];\n"
+                     "    }\n",
+                     layer.rows, acc, layer.inputs);
+  for (auto [n, row] : llvm::enumerate(layer.values)) {
+    std::vector<std::pair<int64_t, int>> terms;
+    for (auto [k, w] : llvm::enumerate(row))
+      if (w)
+        terms.push_back({(int64_t)k, w});
+    std::string sum = terms.empty() ? "0" : "(" + acc + ")" + adderTree(terms);
+    std::string at = llvm::formatv("out[r * {0} + {1}]", layer.outputs, n);
+    if (layer.last)
+      s += "    " + at + " = " + sum + ";\n";
+    else
+      s += llvm::formatv("    {0} = {1}_activation({2}, {3});\n", at,
+                         layer.name, sum, n);
+  }
+  return s + "  }\n}\n\n";
+}
+
 /// The sliding-window generator: the layer's [rows][K] input (im2col
 /// patches, a transpose, a flatten ...) read from the previous unit's
 /// codes through a ROM of source indices, -1 for padding.
@@ -296,10 +355,11 @@ std::string mlir::tern::hls::firmwareSource(const HlsModel &model,
   for (const HlsLayer &layer : model.layers) {
     if (!layer.gather.empty())
       s += windowFunction(layer);
-    s += weightRom(layer);
+    if (!layer.adderTree)
+      s += weightRom(layer);
     if (!layer.last)
       s += thresholdRom(layer) + activationFunction(layer);
-    s += layerFunction(layer);
+    s += layer.adderTree ? adderTreeFunction(layer) : layerFunction(layer);
   }
   s +=
       llvm::formatv(

@@ -61,6 +61,9 @@ struct HlsLayer {
   std::vector<int32_t> gather;
   int64_t gatherSources = 0;
   int64_t padCode = 0;
+  /// Weights baked into the logic as one constant adder tree per output
+  /// (a whole row per cycle) instead of a ROM read under the folding.
+  bool adderTree = false;
   /// Folding: PE output rows and SIMD inputs per cycle.
   int64_t pe = 1, simd = 1;
   /// Scale of the accumulators (the host computes float(acc) * scale[n]).

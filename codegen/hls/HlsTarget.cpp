@@ -16,9 +16,11 @@
 #include "dialect/Tern.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "passes/Passes.h"
+#include "passes/quantize/MatrixProducts.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Regex.h"
 
 #include "tern/runtime.h"
 #include "tern/synth.h"
@@ -48,6 +50,21 @@ static llvm::cl::opt<std::string>
 static llvm::cl::opt<double>
     clockNs("hls-clock", llvm::cl::desc("--target=hls: clock period in ns"),
             llvm::cl::init(5), llvm::cl::cat(hlsCategory));
+static llvm::cl::opt<std::string> weightStyle(
+    "hls-weights",
+    llvm::cl::desc("--target=hls: rom (packed 2-bit words read under the "
+                   "PE x SIMD folding), adder-tree (each output a constant "
+                   "tree of additions and subtractions, a row per cycle), "
+                   "or auto (the default: adder trees where the folding is "
+                   "fully parallel anyway)"),
+    llvm::cl::init("auto"), llvm::cl::cat(hlsCategory));
+static llvm::cl::list<std::string> layerRules(
+    "hls-layer",
+    llvm::cl::desc("--target=hls: per-layer choices, REGEX:pe=P,simd=S,"
+                   "weights=rom|adder-tree|auto for the layers whose ONNX "
+                   "node or C name matches (repeatable; the first match "
+                   "wins); e.g. --hls-layer=fc1:pe=4,simd=8"),
+    llvm::cl::value_desc("regex:choices"), llvm::cl::cat(hlsCategory));
 static llvm::cl::opt<std::string> testInput(
     "hls-test-input",
     llvm::cl::desc("--target=hls: the testbench's input (.npy or .pb); "
@@ -55,27 +72,99 @@ static llvm::cl::opt<std::string> testInput(
     llvm::cl::value_desc("file"), llvm::cl::cat(hlsCategory));
 
 namespace {
-constexpr StringLiteral kPeAttr = "hls.pe", kSimdAttr = "hls.simd";
+constexpr StringLiteral kPeAttr = "hls.pe", kSimdAttr = "hls.simd",
+                        kWeightsAttr = "hls.weights";
+
+/// One `--hls-layer` entry.
+struct LayerRule {
+  std::unique_ptr<llvm::Regex> match;
+  std::optional<int64_t> pe, simd;
+  std::optional<std::string> weights;
+};
+
+FailureOr<std::vector<LayerRule>> parseLayerRules(ModuleOp module) {
+  std::vector<LayerRule> rules;
+  for (const std::string &text : layerRules) {
+    auto [pattern, list] = StringRef(text).rsplit(':');
+    LayerRule rule{std::make_unique<llvm::Regex>(pattern), {}, {}, {}};
+    std::string error;
+    if (list.empty() || !rule.match->isValid(error))
+      return module.emitError() << "target hls: --hls-layer='" << text
+                                << "' is not REGEX:pe=P,simd=S,weights=W"
+                                << (error.empty() ? "" : ": ") << error;
+    SmallVector<StringRef> items;
+    list.split(items, ',');
+    for (StringRef item : items) {
+      auto [key, value] = item.split('=');
+      int64_t number;
+      bool integer = !value.getAsInteger(10, number);
+      if (key == "pe" && integer)
+        rule.pe = number;
+      else if (key == "simd" && integer)
+        rule.simd = number;
+      else if (key == "weights")
+        rule.weights = value.str();
+      else
+        return module.emitError()
+               << "target hls: --hls-layer='" << text << "': '" << item
+               << "' is not pe=<int>, simd=<int> or weights=<style>";
+    }
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
 
 FailureOr<HlsModel> buildModel(ModuleOp module, const TargetOptions &options) {
   FailureOr<HlsModel> model =
       buildHlsModel(module, options.symbolPrefix, targetCycles);
   if (failed(model))
     return failure();
-  // Folding set in the IR wins.
+  FailureOr<std::vector<LayerRule>> rules = parseLayerRules(module);
+  if (failed(rules))
+    return failure();
+  // Folding and weight style: `--hls-layer`, else the IR's attributes (as
+  // `lower` records them), else the defaults.
   SmallVector<LinearOp> linears;
   module.walk([&](LinearOp op) { linears.push_back(op); });
   for (auto [op, layer] : llvm::zip(linears, model->layers)) {
+    std::string node = layerName(op);
+    const LayerRule *rule = nullptr;
+    for (const LayerRule &r : *rules)
+      if (r.match->match(node) || r.match->match(layer.name)) {
+        rule = &r;
+        break;
+      }
     auto pe = op->getAttrOfType<IntegerAttr>(kPeAttr);
     auto simd = op->getAttrOfType<IntegerAttr>(kSimdAttr);
-    if (pe)
+    auto weights = op->getAttrOfType<StringAttr>(kWeightsAttr);
+    if (rule && rule->pe)
+      layer.pe = *rule->pe;
+    else if (pe)
       layer.pe = pe.getInt();
-    if (simd)
+    if (rule && rule->simd)
+      layer.simd = *rule->simd;
+    else if (simd)
       layer.simd = simd.getInt();
     if (layer.pe < 1 || layer.outputs % layer.pe || layer.simd < 1 ||
         layer.inputs % layer.simd)
       return op.emitError() << "target hls: PE must divide " << layer.outputs
                             << " and SIMD must divide " << layer.inputs;
+    StringRef style = rule && rule->weights ? StringRef(*rule->weights)
+                      : weights             ? weights.getValue()
+                                            : StringRef(weightStyle);
+    bool parallel = layer.pe == layer.outputs && layer.simd == layer.inputs;
+    if (style == "adder-tree" || style == "adder_tree")
+      layer.adderTree = true;
+    else if (style == "auto")
+      layer.adderTree = parallel;
+    else if (style != "rom")
+      return op.emitError() << "target hls: weights are rom, adder-tree or "
+                               "auto, not '"
+                            << style << "'";
+    if (layer.adderTree) {
+      layer.pe = layer.outputs;
+      layer.simd = layer.inputs;
+    }
   }
   return model;
 }
@@ -130,6 +219,7 @@ LogicalResult computeTestVectors(ModuleOp module, const HlsModel &model,
     op->removeAttr(kTargetKernelAttr);
     op->removeAttr(kPeAttr);
     op->removeAttr(kSimdAttr);
+    op->removeAttr(kWeightsAttr);
   });
   TargetOptions cpuOptions = options;
   cpuOptions.variant = "scalar";
@@ -217,6 +307,8 @@ public:
     for (auto [op, layer] : llvm::zip(linears, model->layers)) {
       op->setAttr(kPeAttr, b.getI64IntegerAttr(layer.pe));
       op->setAttr(kSimdAttr, b.getI64IntegerAttr(layer.simd));
+      op->setAttr(kWeightsAttr,
+                  b.getStringAttr(layer.adderTree ? "adder-tree" : "rom"));
     }
     return success();
   }

@@ -114,6 +114,29 @@ Resources mvau(const HlsLayer &layer) {
   return r;
 }
 
+/// Constant adder trees (tern's model; FINN has no such unit): each
+/// output adds its nonzero-weight inputs, nnz - 1 adders of the
+/// accumulator's width at one LUT per bit, then FINN's comparators against
+/// constant thresholds; registers on every tree level, the inputs, the
+/// output codes. The weights cost no memory at all.
+Resources adderTrees(const HlsLayer &layer) {
+  const int64_t accBits = layer.accBits;
+  int64_t levels = layer.last ? 0 : layer.next.levels();
+  int64_t outBits = layer.last ? 32 : bitsOf(levels);
+  double adders = 0, comparators = 0;
+  int64_t ff = 100 + layer.inputs * layer.inputBits;
+  for (const std::vector<int8_t> &row : layer.values) {
+    int64_t nonzero = llvm::count_if(row, [](int8_t w) { return w != 0; });
+    int64_t depth = 0;
+    while ((int64_t(1) << depth) < nonzero)
+      ++depth;
+    adders += double(std::max<int64_t>(nonzero - 1, 0) * accBits);
+    comparators += double(levels * accBits);
+    ff += depth * accBits + outBits;
+  }
+  return {0, int64_t(300 + 1.1 * (adders + comparators)), ff, 0};
+}
+
 /// The input quantizer: one float per cycle against T constant thresholds
 /// (32-bit comparators, one LUT per bit as FINN counts them).
 Resources inputQuantizer(const HlsModel &model) {
@@ -165,7 +188,7 @@ void mlir::tern::hls::printResourceReport(const HlsModel &model,
            w);
       total += w;
     }
-    Resources r = mvau(layer);
+    Resources r = layer.adderTree ? adderTrees(layer) : mvau(layer);
     if (!layer.last) {
       const HlsLayer &next = model.layers[i + 1];
       r += codeBuffer(layer.rows * layer.outputs,
@@ -175,7 +198,8 @@ void mlir::tern::hls::printResourceReport(const HlsModel &model,
     line(os, layer.name,
          llvm::formatv(
              "{0} -> {1}{5}, {2}, PE={3} SIMD={4}", layer.inputs, layer.outputs,
-             xnor                                   ? "XNOR-popcount"
+             layer.adderTree                        ? "adder trees"
+             : xnor                                 ? "XNOR-popcount"
              : layer.weights == WeightKind::Ternary ? "ternary"
                                                     : "binary",
              layer.pe, layer.simd,
