@@ -41,7 +41,8 @@ static llvm::cl::opt<int64_t> targetCycles(
 static llvm::cl::opt<std::string>
     interface("hls-interface",
               llvm::cl::desc("--target=hls: m_axi (with s_axilite control, "
-                             "the default) or ap_memory ports"),
+                             "the default), ap_memory ports, or axis "
+                             "(AXI4-Stream in and out, hls::stream)"),
               llvm::cl::init("m_axi"), llvm::cl::cat(hlsCategory));
 static llvm::cl::opt<std::string>
     part("hls-part",
@@ -294,9 +295,9 @@ public:
     if (module->hasAttr("tern.llm"))
       return module.emitError("target hls does not compile LLM checkpoints "
                               "yet; use --target=cpu or cuda");
-    if (interface != "m_axi" && interface != "ap_memory")
-      return module.emitError() << "target hls: --hls-interface is m_axi or "
-                                   "ap_memory, not '"
+    if (interface != "m_axi" && interface != "ap_memory" && interface != "axis")
+      return module.emitError() << "target hls: --hls-interface is m_axi, "
+                                   "ap_memory or axis, not '"
                                 << interface << "'";
     FailureOr<HlsModel> model = buildModel(module, options);
     if (failed(model))
@@ -330,12 +331,14 @@ public:
     out.add("firmware/" + top + ".h", firmwareHeader(*model, hls));
     out.add("firmware/" + top + ".cpp", firmwareSource(*model, hls));
     out.add(top + "_host.h", std::move(*host));
-    out.add(top + "_test.cpp", testbench(*model));
+    out.add(top + "_test.cpp", testbench(*model, hls));
+    if (hls.interface == "axis")
+      out.add("firmware/tern_stream.h", streamStandIn());
     out.add("tb_data/input.bin", std::move(input));
     out.add("tb_data/expected.bin", std::move(expected));
     out.add("build_prj.tcl", buildTcl(*model, hls));
     out.add("hls_config.cfg", hlsConfig(*model, hls));
-    out.add("Makefile", makefile(*model));
+    out.add("Makefile", makefile(*model, hls));
     out.add("README.md", projectReadme(*model, hls));
     return success();
   }
