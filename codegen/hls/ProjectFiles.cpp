@@ -218,21 +218,24 @@ std::string mlir::tern::hls::projectReadme(const HlsModel &model,
                                            const HlsOptions &options) {
   std::string layers;
   for (const HlsLayer &layer : model.layers)
-    layers += llvm::formatv("| {0} | {1} x {2} | {3} | {4} | {5} |\n",
-                            layer.name, layer.outputs, layer.inputs,
-                            layer.weights == WeightKind::Ternary ? "ternary"
-                                                                 : "binary",
-                            layer.pe, layer.simd)
+    layers += llvm::formatv(
+                  "| {0} | {1} x {2} | {6} | {3}, {7} | {4} | {5} |\n",
+                  layer.name, layer.outputs, layer.inputs,
+                  layer.weights == WeightKind::Ternary ? "ternary" : "binary",
+                  layer.pe, layer.simd, layer.rows,
+                  layer.adderTree ? "adder trees" : "ROM")
                   .str();
   return llvm::formatv(R"(# {0}: a Vitis HLS project written by ternc
 
-| layer | N x K | weights | PE | SIMD |
-|---|---|---|---:|---:|
+| layer | N x K | rows | weights | PE | SIMD |
+|---|---|---:|---|---:|---:|
 {1}
 - `firmware/{0}.cpp`, `.h`: the top function `{0}` (one sample per call),
   synthesizable C++14 without multipliers.
 - `{0}_host.h`: the float math after the last layer, for the host.
 - `{0}_test.cpp`, `tb_data/`: the testbench and the CPU back end's outputs.
+
+Compiling with `ternc --target=hls --report` prints a resource estimate per unit.
 
 ```sh
 make csim                                   # C simulation with g++
