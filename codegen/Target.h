@@ -72,6 +72,9 @@ struct TargetOptions {
   /// `--synthesize-weights=SEED`: the weights file is replaced by stand-ins
   /// written from a manifest where the program runs (tern/synth.h).
   std::optional<uint64_t> synthesizeWeights;
+  /// `--sanitize=address,undefined`: the compiler sanitizers ternc builds
+  /// the program and its runtime with (--emit=lib/exe); empty for none.
+  std::string sanitize;
   bool verbose = false;
 };
 

@@ -10,6 +10,7 @@ config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tern_obj_root, "test")
 config.excludes = ["unit", "conformance", "models", "accuracy", "robustness",
+                   "fuzz",
                    "Inputs",
                    "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py"]
@@ -33,6 +34,9 @@ if os.path.isdir(os.path.join(shared_dir, "testdata", "gguf-llamacpp")):
 config.substitutions.append(("%tern_src", config.tern_src_root))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# The sanitized build's settings (test/CMakeLists.txt) reach every RUN line.
+llvm_config.with_system_environment(["TERNC_OPTIONS", "ASAN_OPTIONS",
+                                     "UBSAN_OPTIONS", "LSAN_OPTIONS"])
 # Executables built by the tests link one compiled runtime (ternc's
 # TERN_CACHE_DIR), rather than compiling it for each.
 config.environment["TERN_CACHE_DIR"] = os.path.join(

@@ -64,12 +64,34 @@ LogicalResult mlir::tern::findHostCompilers(std::string &cc, std::string &cxx,
 namespace {
 const char *const kRuntimeFlags[] = {"-O2", "-pthread", "-std=c11"};
 
+/// The flags `--sanitize` adds to every compile and link: a report aborts
+/// the program, and its stack trace names lines.
+std::vector<std::string> sanitizerFlags(const TargetOptions &options) {
+  if (options.sanitize.empty())
+    return {};
+  return {"-fsanitize=" + options.sanitize, "-fno-sanitize-recover=all",
+          "-fno-omit-frame-pointer", "-g1"};
+}
+
+/// nvcc hands host-compiler flags on through -Xcompiler.
+bool isNvcc(StringRef program) {
+  return llvm::sys::path::stem(program) == "nvcc";
+}
+
+void appendSanitizerFlags(std::vector<std::string> &command,
+                          const TargetOptions &options) {
+  bool nvcc = isNvcc(command.front());
+  for (const std::string &flag : sanitizerFlags(options))
+    command.push_back(nvcc ? "-Xcompiler=" + flag : flag);
+}
+
 /// `$TERN_CACHE_DIR/runtime-<hash>.a`: the runtime compiled by `cc` with
 /// kRuntimeFlags, named by a hash of its sources, the command and the
 /// compiler's file, so a changed runtime or compiler never reuses a stale
 /// archive. Empty when TERN_CACHE_DIR is unset (nothing is written outside
 /// the output).
-std::string cachedRuntimePath(const std::string &cc) {
+std::string cachedRuntimePath(const std::string &cc,
+                              const TargetOptions &options) {
   const char *dir = std::getenv("TERN_CACHE_DIR");
   if (!dir || !*dir)
     return "";
@@ -82,6 +104,8 @@ std::string cachedRuntimePath(const std::string &cc) {
            std::to_string(llvm::sys::toTimeT(status.getLastModificationTime()));
   for (const char *flag : kRuntimeFlags)
     key += std::string(" ") + flag;
+  for (const std::string &flag : sanitizerFlags(options))
+    key += " " + flag;
   for (const EmbeddedFile &file : embeddedRuntimeFiles()) {
     key += '\0';
     key += file.path;
@@ -137,6 +161,7 @@ LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
                      const std::string &source) {
     std::string object = source + ".o";
     objects.push_back(object);
+    appendSanitizerFlags(command, options);
     command.insert(command.end(), {include, here, "-c", source, "-o", object});
     return runCommand(command, options, error);
   };
@@ -147,7 +172,8 @@ LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
   // An executable links the cached runtime when there is one (a library
   // must hold the runtime's objects itself).
   LogicalResult result = success();
-  std::string cached = kind == EmitKind::Exe ? cachedRuntimePath(cc) : "";
+  std::string cached =
+      kind == EmitKind::Exe ? cachedRuntimePath(cc, options) : "";
   bool reuse = !cached.empty() && llvm::sys::fs::exists(cached);
   if (!reuse) {
     std::vector<std::string> runtimeCompile = {cc};
@@ -178,6 +204,7 @@ LogicalResult mlir::tern::buildFolder(StringRef dir, EmitKind kind,
     result = compile({cxx, "-O2", "-pthread", "-std=c++17"}, path("main.cpp"));
     if (succeeded(result)) {
       std::vector<std::string> args = how.linker;
+      appendSanitizerFlags(args, options);
       args.insert(args.end(), objects.begin(), objects.end());
       if (reuse)
         args.push_back(cached);

@@ -1,6 +1,7 @@
 //===- GraphImporter.cpp - ONNX GraphProto to a func.func -----------------===//
 #include "frontend/onnx/GraphImporter.h"
 
+#include "frontend/ResourceLimits.h"
 #include "frontend/onnx/ConstantFolder.h"
 #include "frontend/onnx/ModelLoader.h"
 #include "frontend/onnx/OpRegistry.h"
@@ -9,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -203,6 +205,8 @@ LogicalResult GraphImporter::importMainGraph() {
     define(name, *value);
   }
 
+  if (failed(checkNodeOrder(graph)))
+    return failure();
   for (auto [index, node] : llvm::enumerate(graph.node()))
     if (failed(importNode(node, index)))
       return failure();
@@ -231,6 +235,29 @@ LogicalResult GraphImporter::importMainGraph() {
   return success();
 }
 
+LogicalResult GraphImporter::checkTensorBytes(Type type, Location loc,
+                                              StringRef what, StringRef name) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return success();
+  unsigned bits = tensor.getElementType().isIntOrFloat()
+                      ? tensor.getElementType().getIntOrFloatBitWidth()
+                      : 64;
+  uint64_t bytes = (bits + 7) / 8;
+  for (int64_t dim : tensor.getShape())
+    if (__builtin_mul_overflow(bytes, uint64_t(dim), &bytes))
+      return emitError(loc) << what << ": output '" << name << "' (" << type
+                            << ") has more bytes than 64 bits count";
+  uint64_t limit = options.maxTensorBytes ? options.maxTensorBytes
+                                          : ::tern::physicalMemoryBytes();
+  if (bytes > limit)
+    return emitError(loc) << what << ": output '" << name << "' (" << type
+                          << ") needs " << ::tern::formatBytes(bytes)
+                          << ", over the memory limit of "
+                          << ::tern::formatBytes(limit) << " (--max-memory)";
+  return success();
+}
+
 /// A node whose inputs are all constants gets constant outputs (when small),
 /// so shape computations feed later shape arguments.
 void GraphImporter::foldConstantOutputs(const onnx::NodeProto &node,
@@ -247,6 +274,57 @@ void GraphImporter::foldConstantOutputs(const onnx::NodeProto &node,
       define(name, {arith::ConstantOp::create(builder, loc, folded),
                     output.onnxType});
   }
+}
+
+LogicalResult GraphImporter::checkNodeOrder(const onnx::GraphProto &graph) {
+  // Each tensor has one producer (ONNX graphs are in SSA form), and nodes
+  // come in topological order; a node reading what a later node produces
+  // is out of order, or on a cycle when that node depends on it in turn.
+  llvm::StringMap<unsigned> producer;
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    for (const std::string &name : node.output()) {
+      if (name.empty())
+        continue;
+      auto [it, added] = producer.try_emplace(name, unsigned(index));
+      if (!added)
+        return emitError(nodeLoc(node, index))
+               << describeNode(node, nodeLoc(node, index),
+                               opsetOf(node.domain()))
+               << ": output '" << name << "' is also produced by node '"
+               << graph.node(it->second).name() << "'";
+    }
+  // Whether node `from` depends on node `to`, through producers.
+  auto dependsOn = [&](unsigned from, unsigned to) {
+    llvm::SmallVector<unsigned> work = {from};
+    llvm::DenseSet<unsigned> seen;
+    while (!work.empty()) {
+      unsigned at = work.pop_back_val();
+      if (at == to)
+        return true;
+      if (!seen.insert(at).second)
+        continue;
+      for (const std::string &input : graph.node(at).input())
+        if (auto it = producer.find(input); it != producer.end())
+          work.push_back(it->second);
+    }
+    return false;
+  };
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    for (const std::string &input : node.input()) {
+      auto it = producer.find(input);
+      if (input.empty() || it == producer.end() || it->second < index)
+        continue;
+      Location loc = nodeLoc(node, index);
+      InFlightDiagnostic diag =
+          emitError(loc) << describeNode(node, loc, opsetOf(node.domain()))
+                         << ": input '" << input << "' comes from node '"
+                         << graph.node(it->second).name() << "'";
+      if (dependsOn(it->second, unsigned(index)))
+        return diag << ", which depends on this node: the graph has a cycle";
+      return diag << ", listed later: ONNX graphs list nodes in topological "
+                     "order";
+    }
+  return success();
 }
 
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
@@ -282,6 +360,11 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   NodeContext context(*this, node, opset, builder, loc);
   if (failed(handler(context)))
     return failure();
+  // Checked before anything folds or plans memory for the outputs.
+  for (const std::string &name : node.output())
+    if (Value output = name.empty() ? Value() : lookup(name).value)
+      if (failed(checkTensorBytes(output.getType(), loc, what, name)))
+        return failure();
   foldConstantOutputs(node, loc);
   for (auto [i, name] : llvm::enumerate(node.output()))
     if (!name.empty() && !lookup(name).value)

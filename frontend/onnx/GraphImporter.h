@@ -44,11 +44,18 @@ public:
 private:
   Location fileLoc() const;
   Location nodeLoc(const onnx::NodeProto &node, unsigned index) const;
+  /// Refuses a graph whose nodes are not in topological order, form a
+  /// cycle, or produce one tensor twice.
+  LogicalResult checkNodeOrder(const onnx::GraphProto &graph);
   LogicalResult checkOpsets();
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &info,
                                         unsigned inputIndex, int32_t &onnxType);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   void foldConstantOutputs(const onnx::NodeProto &node, Location loc);
+  /// Refuses a tensor of `type` bigger than OnnxImportOptions's
+  /// maxTensorBytes, before anything allocates it.
+  LogicalResult checkTensorBytes(Type type, Location loc, StringRef what,
+                                 StringRef name);
 
   ModuleOp module;
   MLIRContext *context;

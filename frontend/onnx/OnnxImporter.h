@@ -39,6 +39,10 @@ struct OnnxImportOptions {
   std::vector<InputBinding> boundInputs;
   /// Name of the function holding the graph.
   std::string entryName = "main";
+  /// The largest tensor a node may produce, in bytes (`--max-memory`); 0
+  /// means this machine's physical memory. Checked before folding or
+  /// planning allocates it, so a crafted shape cannot exhaust memory.
+  uint64_t maxTensorBytes = 0;
 };
 
 /// Parses "0:1,3,224,224" (several specs separated by ';' or given one by

@@ -17,6 +17,21 @@ llvm::Error fail(llvm::StringRef path, const llvm::Twine &what) {
   return llvm::createStringError(path + ": error: " + what);
 }
 
+/// Every file of a checkpoint is read from inside its folder: a symlink
+/// (config.json, a shard, the tokenizer) could lead anywhere, so the real
+/// path must stay in the folder's.
+llvm::Error checkInsideFolder(llvm::StringRef path, llvm::StringRef folder,
+                              llvm::StringRef what) {
+  llvm::SmallString<256> real, realFolder;
+  if (llvm::sys::fs::real_path(path, real) ||
+      llvm::sys::fs::real_path(folder, realFolder))
+    return fail(path, "cannot open " + what);
+  if (!llvm::StringRef(real).starts_with(
+          (realFolder + llvm::sys::path::get_separator()).str()))
+    return fail(path, what + " resolves outside the checkpoint folder");
+  return llvm::Error::success();
+}
+
 llvm::Expected<llvm::json::Value> readJson(llvm::StringRef path) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
@@ -68,6 +83,9 @@ HfCheckpoint::open(llvm::StringRef folder) {
   checkpoint->folder_ = folder.str();
   llvm::SmallString<256> config(folder);
   llvm::sys::path::append(config, "config.json");
+  if (llvm::sys::fs::exists(config))
+    if (llvm::Error e = checkInsideFolder(config, folder, "config.json"))
+      return std::move(e);
   if (llvm::Error e = checkpoint->readConfig(config))
     return std::move(e);
   if (llvm::Error e = checkpoint->mapShards())
@@ -184,6 +202,8 @@ llvm::Error HfCheckpoint::mapShards() {
   llvm::sys::path::append(index, "model.safetensors.index.json");
   std::vector<std::string> names;
   if (llvm::sys::fs::exists(index)) {
+    if (llvm::Error e = checkInsideFolder(index, folder_, "the index"))
+      return e;
     llvm::Expected<llvm::json::Value> json = readJson(index);
     if (!json)
       return json.takeError();
@@ -212,15 +232,8 @@ llvm::Error HfCheckpoint::mapShards() {
   for (const std::string &name : names) {
     llvm::SmallString<256> path(folder_);
     llvm::sys::path::append(path, name);
-    // A symlinked shard could lead anywhere; the real path must stay in
-    // the folder.
-    llvm::SmallString<256> real, realFolder;
-    if (llvm::sys::fs::real_path(path, real) ||
-        llvm::sys::fs::real_path(folder_, realFolder))
-      return fail(path, "cannot open shard");
-    if (!llvm::StringRef(real).starts_with(
-            (realFolder + llvm::sys::path::get_separator()).str()))
-      return fail(path, "shard resolves outside the checkpoint folder");
+    if (llvm::Error e = checkInsideFolder(path, folder_, "shard"))
+      return e;
     auto file = SafetensorsFile::open(path);
     if (!file)
       return file.takeError();
@@ -306,4 +319,39 @@ HfCheckpoint::floats(llvm::StringRef name, llvm::ArrayRef<int64_t> shape) {
       }
     }
   return out;
+}
+
+/// The folder's tokenizer: tokenizer.json, else a tiktoken tokenizer.model;
+/// BOS and EOS as config.json gives them, padded to the model's vocabulary.
+llvm::Expected<tokenizer::Vocabulary>
+tern::safetensors::readFolderVocabulary(const HfCheckpoint &checkpoint) {
+  llvm::SmallString<256> json(checkpoint.folder()), model(checkpoint.folder());
+  llvm::sys::path::append(json, "tokenizer.json");
+  llvm::sys::path::append(model, "tokenizer.model");
+  for (llvm::StringRef path : {json.str(), model.str()})
+    if (llvm::sys::fs::exists(path))
+      if (llvm::Error e =
+              checkInsideFolder(path, checkpoint.folder(), "the tokenizer"))
+        return std::move(e);
+  llvm::Expected<tokenizer::Vocabulary> vocabulary =
+      llvm::sys::fs::exists(json) ? tokenizer::readHfTokenizer(json)
+      : llvm::sys::fs::exists(model)
+          ? tokenizer::readVocabularyFile(model)
+          : llvm::Expected<tokenizer::Vocabulary>(llvm::createStringError(
+                checkpoint.folder() + ": error: no tokenizer.json or "
+                                      "tokenizer.model"));
+  if (!vocabulary)
+    return vocabulary.takeError();
+  int64_t vocab = checkpoint.config().vocab;
+  if (int64_t(vocabulary->size()) > vocab)
+    return llvm::createStringError(
+        checkpoint.folder() + ": error: the tokenizer has " +
+        llvm::Twine(vocabulary->size()) + " tokens, the model only " +
+        llvm::Twine(vocab));
+  vocabulary->padTo(size_t(vocab));
+  if (checkpoint.bosTokenId() >= 0 && checkpoint.bosTokenId() < vocab)
+    vocabulary->bos = checkpoint.bosTokenId();
+  if (checkpoint.eosTokenId() >= 0 && checkpoint.eosTokenId() < vocab)
+    vocabulary->eos = checkpoint.eosTokenId();
+  return vocabulary;
 }

@@ -18,6 +18,7 @@
 
 #include "frontend/llm/LlmModel.h"
 #include "frontend/safetensors/SafetensorsFile.h"
+#include "frontend/tokenizer/Vocabulary.h"
 
 namespace tern::safetensors {
 
@@ -52,6 +53,11 @@ private:
   std::vector<std::unique_ptr<SafetensorsFile>> shards_;
   llvm::StringMap<const SafetensorsFile *> owner_; // HF name -> shard
 };
+
+/// The folder's tokenizer: tokenizer.json, else a tiktoken tokenizer.model;
+/// BOS and EOS as config.json gives them, padded to the model's vocabulary.
+llvm::Expected<tokenizer::Vocabulary>
+readFolderVocabulary(const HfCheckpoint &checkpoint);
 
 /// The Hugging Face name of llama.cpp's tensor `name` ("blk.3.attn_q.weight"
 /// -> "model.layers.3.self_attn.q_proj.weight"); empty when it has none.

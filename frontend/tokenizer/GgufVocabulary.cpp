@@ -1,5 +1,4 @@
-//===- GgufVocabulary.cpp - vocabularies in GGUF metadata
-//------------------===//
+//===- GgufVocabulary.cpp - vocabularies in GGUF metadata -----------------===//
 //
 // llama.cpp's `tokenizer.ggml.*` keys, read and written.
 //
@@ -7,7 +6,7 @@
 #include "frontend/gguf/GgufWriter.h"
 #include "frontend/tokenizer/Vocabulary.h"
 
-#include "frontend/tokenizer/Vocabulary.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 using namespace tern;
@@ -17,6 +16,12 @@ using namespace tern::tokenizer;
 namespace {
 llvm::Error error(const GgufFile &file, const llvm::Twine &message) {
   return llvm::createStringError(file.path() + ": error: " + message);
+}
+
+bool isUtf8(llvm::StringRef text) {
+  auto *at = reinterpret_cast<const llvm::UTF8 *>(text.begin());
+  return llvm::isLegalUTF8String(
+      &at, reinterpret_cast<const llvm::UTF8 *>(text.end()));
 }
 } // namespace
 
@@ -86,14 +91,24 @@ llvm::Expected<Vocabulary> tokenizer::readGgufVocabulary(const GgufFile &file) {
   for (size_t i = 0; i < n; ++i) {
     const Value *score = *scores ? &(*scores)->elements[i] : nullptr;
     const Value *type = *types ? &(*types)->elements[i] : nullptr;
+    // Token texts are UTF-8 in both models (SPM spells bytes "<0x80>",
+    // byte-level BPE as printable code points); anything else is corrupt.
+    if (!isUtf8(tokens->elements[i].s))
+      return error(file, "token " + llvm::Twine(i) +
+                             " of 'tokenizer.ggml.tokens' is not valid UTF-8");
     v.tokens.push_back(tokens->elements[i].s);
     v.scores.push_back(score && score->isFloat() ? float(score->f) : 0.0f);
     v.types.push_back(type && type->isInteger() ? int32_t(type->i)
                                                 : TERN_TOKEN_NORMAL);
   }
   if (merges)
-    for (const Value &merge : merges->elements)
+    for (auto [i, merge] : llvm::enumerate(merges->elements)) {
+      if (!isUtf8(merge.s))
+        return error(file, "merge " + llvm::Twine(i) +
+                               " of 'tokenizer.ggml.merges' is not valid "
+                               "UTF-8");
       v.merges.push_back(merge.s);
+    }
   return v;
 }
 

@@ -392,6 +392,14 @@ static int ends_with(const char *text, const char *suffix) {
   return n >= m && strcmp(text + n - m, suffix) == 0;
 }
 
+tern_status tern_tensor_parse(const uint8_t *data, size_t size,
+                              const char *name, tern_tensor *out) {
+  memset(out, 0, sizeof *out);
+  if (size >= 6 && memcmp(data, "\x93NUMPY", 6) == 0)
+    return read_npy(name, data, size, out);
+  return read_pb(name, data, size, out);
+}
+
 tern_status tern_tensor_read(const char *path, tern_tensor *out) {
   memset(out, 0, sizeof *out);
   uint8_t *bytes;
@@ -399,10 +407,7 @@ tern_status tern_tensor_read(const char *path, tern_tensor *out) {
   tern_status status = tern_read_file(path, &bytes, &size);
   if (status != TERN_OK)
     return status;
-  if (size >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0)
-    status = read_npy(path, bytes, size, out);
-  else
-    status = read_pb(path, bytes, size, out);
+  status = tern_tensor_parse(bytes, size, path, out);
   free(bytes);
   return status;
 }

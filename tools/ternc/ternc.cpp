@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Target.h"
+#include "frontend/ResourceLimits.h"
 #include "frontend/gguf/GgufLlm.h"
 #include "frontend/llm/LlmImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
@@ -169,6 +170,18 @@ static cl::opt<bool> floatActivations(
              "products on add/sub loops instead of int8 kernels; for "
              "comparing with float runtimes)"),
     cl::cat(category));
+static cl::opt<std::string> sanitize(
+    "sanitize",
+    cl::desc("Build (--emit=lib/exe) the program and its runtime with these "
+             "compiler sanitizers, e.g. address,undefined; any report aborts "
+             "the program"),
+    cl::value_desc("list"), cl::cat(category));
+static cl::opt<std::string> maxMemory(
+    "max-memory",
+    cl::desc("Refuse a model whose tensors (ONNX) or float weights (LLM "
+             "checkpoints) would need more memory than this, e.g. 16G "
+             "(default: this machine's physical memory)"),
+    cl::value_desc("size"), cl::cat(category));
 static cl::opt<bool> verbose("v", cl::desc("Print progress and commands"),
                              cl::cat(category));
 static cl::opt<bool> listOps("list-ops",
@@ -266,36 +279,8 @@ bool isCheckpointFolder(llvm::StringRef path) {
   return llvm::sys::fs::is_directory(path);
 }
 
-/// The folder's tokenizer: tokenizer.json, else a tiktoken tokenizer.model;
-/// BOS and EOS as config.json gives them, padded to the model's vocabulary.
-llvm::Expected<::tern::tokenizer::Vocabulary>
-readFolderVocabulary(const ::tern::safetensors::HfCheckpoint &checkpoint) {
-  llvm::SmallString<256> json(checkpoint.folder()), model(checkpoint.folder());
-  llvm::sys::path::append(json, "tokenizer.json");
-  llvm::sys::path::append(model, "tokenizer.model");
-  llvm::Expected<::tern::tokenizer::Vocabulary> vocabulary =
-      llvm::sys::fs::exists(json) ? ::tern::tokenizer::readHfTokenizer(json)
-      : llvm::sys::fs::exists(model)
-          ? ::tern::tokenizer::readVocabularyFile(model)
-          : llvm::Expected<::tern::tokenizer::Vocabulary>(
-                llvm::createStringError(checkpoint.folder() +
-                                        ": error: no tokenizer.json or "
-                                        "tokenizer.model"));
-  if (!vocabulary)
-    return vocabulary.takeError();
-  int64_t vocab = checkpoint.config().vocab;
-  if (int64_t(vocabulary->size()) > vocab)
-    return llvm::createStringError(
-        checkpoint.folder() + ": error: the tokenizer has " +
-        llvm::Twine(vocabulary->size()) + " tokens, the model only " +
-        llvm::Twine(vocab));
-  vocabulary->padTo(size_t(vocab));
-  if (checkpoint.bosTokenId() >= 0 && checkpoint.bosTokenId() < vocab)
-    vocabulary->bos = checkpoint.bosTokenId();
-  if (checkpoint.eosTokenId() >= 0 && checkpoint.eosTokenId() < vocab)
-    vocabulary->eos = checkpoint.eosTokenId();
-  return vocabulary;
-}
+/// --max-memory, or this machine's physical memory.
+uint64_t memoryLimit = 0;
 
 /// A decoder-only LLM checkpoint (GGUF file or Hugging Face folder) as a
 /// module taking one token per step, its tokenizer file, and, when
@@ -334,11 +319,29 @@ OwningOpRef<ModuleOp> importLlmCheckpoint(MLIRContext &context,
       return report(checkpoint.takeError());
     folder = std::move(*checkpoint);
     config = folder->config();
-    auto read = readFolderVocabulary(*folder);
+    auto read = ::tern::safetensors::readFolderVocabulary(*folder);
     if (!read)
       return report(read.takeError());
     vocabulary = std::move(*read);
     weights = folder.get();
+  }
+  // The importer holds every weight as floats at least once; a crafted
+  // config must not make it try for more memory than there is.
+  {
+    int64_t q = config.heads * config.headDim,
+            kv = config.kvHeads * config.headDim;
+    double perLayer = double(config.embedding) * (2 * q + 2 * kv) +
+                      3.0 * double(config.embedding) * config.feedForward;
+    double floats = double(config.vocab) * config.embedding *
+                        (config.tiedEmbeddings ? 1 : 2) +
+                    double(config.layers) * perLayer;
+    if (floats * 4 > double(memoryLimit))
+      return report(llvm::createStringError(
+          inputPath + ": error: the model's " + llvm::Twine(uint64_t(floats)) +
+          " weights need " +
+          ::tern::formatBytes(uint64_t(std::min(floats * 4, 1.8e19))) +
+          " as floats while compiling, over the memory limit of " +
+          ::tern::formatBytes(memoryLimit) + " (--max-memory)"));
   }
   tokenizer = ::tern::tokenizer::serialize(*vocabulary);
   progress(llvm::Twine(config.architecture) + ": " +
@@ -405,10 +408,14 @@ int main(int argc, char **argv) {
           !llvm::is_contained(shown, c))
         shown.push_back(c);
   cl::HideUnrelatedOptions(shown);
+  // TERNC_OPTIONS in the environment adds options to every run, as
+  // clang's CCC_OVERRIDE_OPTIONS does (the sanitized test suite sets
+  // --sanitize there).
   cl::ParseCommandLineOptions(
       argc, argv,
       "ternc: compiles an ONNX model ahead of time into C++, a weights file "
-      "and (with --emit=lib/exe) a library or program\n");
+      "and (with --emit=lib/exe) a library or program\n",
+      /*Errs=*/nullptr, /*VFS=*/nullptr, "TERNC_OPTIONS");
 
   if (listTargets) {
     for (Target *target : allTargets())
@@ -447,6 +454,15 @@ int main(int argc, char **argv) {
     importOptions.boundInputs.push_back({name.str(), file.str()});
   }
 
+  if (!maxMemory.empty()) {
+    importOptions.maxTensorBytes = ::tern::parseByteSize(maxMemory);
+    if (!importOptions.maxTensorBytes)
+      return fail("--max-memory takes a size like 512M or 16G, not '" +
+                  maxMemory + "'");
+  }
+  memoryLimit = importOptions.maxTensorBytes ? importOptions.maxTensorBytes
+                                             : ::tern::physicalMemoryBytes();
+
   TargetOptions options;
   // A file's name without extension; a checkpoint folder's whole name.
   llvm::StringRef inputName = llvm::StringRef(inputPath).rtrim("/\\");
@@ -458,6 +474,13 @@ int main(int argc, char **argv) {
   options.variant = variant.str();
   options.weightFormat = weightFormat;
   options.verbose = verbose;
+  if (!sanitize.empty()) {
+    if (sanitize.find_first_not_of("abcdefghijklmnopqrstuvwxyz-,") !=
+        std::string::npos)
+      return fail("--sanitize takes a list like address,undefined, not '" +
+                  sanitize + "'");
+    options.sanitize = sanitize;
+  }
   if (!synthesizeWeights.empty()) {
     uint64_t seed = 0;
     if (llvm::StringRef(synthesizeWeights).getAsInteger(10, seed))

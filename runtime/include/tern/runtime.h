@@ -201,6 +201,9 @@ typedef struct tern_tensor {
 } tern_tensor;
 
 tern_status tern_tensor_read(const char *path, tern_tensor *out);
+/* The same for a file held in memory (`name` names it in errors). */
+tern_status tern_tensor_parse(const uint8_t *data, size_t size,
+                              const char *name, tern_tensor *out);
 /* Writes .npy when `path` ends in ".npy", else a TensorProto. */
 tern_status tern_tensor_write(const char *path, const tern_tensor_info *info,
                               const void *data);

@@ -31,8 +31,7 @@ def gguf(tensors, kvs=(), data=b"", version=3, magic=b"GGUF",
     return body + data
 
 
-def main():
-    out = sys.argv[1]
+def write_all(out):
     f32 = 0
     good_tensor = tensor_info("w", [8, 2], f32, 0)
     files = {
@@ -43,6 +42,15 @@ def main():
         "huge_counts.gguf": gguf([], counts=(1 << 60, 1 << 60)),
         "long_string.gguf": gguf([], [struct.pack("<Q", 1 << 40) + b"k"],
                                  counts=(0, 1)),
+        "huge_array.gguf": gguf([], [string("a") + struct.pack(
+            "<IIQ", 9, 4, 1 << 50)], counts=(0, 1)),
+        "huge_string_array.gguf": gguf([], [string("a") + struct.pack(
+            "<IIQ", 9, 8, 1 << 40) + string("x")], counts=(0, 1)),
+        "bad_utf8_vocab.gguf": gguf([], [
+            string("tokenizer.ggml.model") + struct.pack("<I", 8) +
+            string("llama"),
+            string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, 2) +
+            string("ok") + struct.pack("<Q", 2) + b"\xc3\x28"]),
         "past_end.gguf": gguf([tensor_info("w", [1024, 1024], f32, 0)],
                               data=b"\0" * 64),
         "misaligned.gguf": gguf([tensor_info("w", [8], f32, 4)],
@@ -70,4 +78,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    write_all(sys.argv[1])

@@ -80,6 +80,28 @@ save("dynamic_batch", [helper.make_node("Relu", ["x"], ["y"], name="r")],
      [tensor("x", ["N", 3])], [tensor("y", ["N", 3])])
 save("undefined_input", [helper.make_node("Relu", ["nowhere"], ["y"], name="r")],
      [tensor("x", [2])], [tensor("y", [2])])
+# Graph structure: a cycle, nodes out of topological order, one tensor
+# produced twice, and an Add of float and int64.
+save("cycle", [helper.make_node("Relu", ["b"], ["a"], name="first"),
+               helper.make_node("Neg", ["a"], ["b"], name="second"),
+               helper.make_node("Add", ["x", "a"], ["y"], name="out")],
+     [tensor("x", [2])], [tensor("y", [2])])
+save("out_of_order", [helper.make_node("Neg", ["a"], ["y"], name="late"),
+                      helper.make_node("Relu", ["x"], ["a"], name="early")],
+     [tensor("x", [2])], [tensor("y", [2])])
+save("twice_produced", [helper.make_node("Relu", ["x"], ["a"], name="one"),
+                        helper.make_node("Neg", ["x"], ["a"], name="two"),
+                        helper.make_node("Abs", ["a"], ["y"], name="out")],
+     [tensor("x", [2])], [tensor("y", [2])])
+save("type_mismatch", [helper.make_node("Add", ["x", "n"], ["y"], name="add")],
+     [tensor("x", [2]), tensor("n", [2], TensorProto.INT64)],
+     [tensor("y", [2])])
+# A 4 TiB constant from an 16-byte shape: refused before it is made.
+save("huge_constant", [helper.make_node("ConstantOfShape", ["shape"], ["c"],
+                                        name="fill"),
+                       helper.make_node("Add", ["x", "c"], ["y"], name="add")],
+     [tensor("x", [1])], [tensor("y", [1 << 20, 1 << 20])],
+     [numpy_helper.from_array(np.array([1 << 20, 1 << 20], np.int64), "shape")])
 save("runtime_shape", [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
      [tensor("x", [2, 3]), tensor("shape", [2], TensorProto.INT64)],
      [tensor("y", [3, 2])])

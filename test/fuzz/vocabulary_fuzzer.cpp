@@ -1,0 +1,48 @@
+//===- vocabulary_fuzzer.cpp - tokenizer vocabulary files -----------------===//
+//
+// The tokenizer files of a checkpoint folder: a Hugging Face tokenizer.json
+// (input starting '{'), else a tiktoken rank file or a GGUF vocabulary, as
+// readVocabularyFile tells them apart. A vocabulary that reads is
+// serialized into the runtime's tokenizer file, which must load and encode.
+//
+//===----------------------------------------------------------------------===//
+#include "FuzzInput.h"
+
+#include "frontend/tokenizer/Vocabulary.h"
+
+#include "tern/tokenizer.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace tern;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  bool json = size > 0 && data[0] == '{';
+  std::string path = fuzz::writeScratchFile(
+      json ? "tokenizer.json" : "tokenizer.model", data, size);
+  auto vocabulary = json ? tokenizer::readHfTokenizer(path)
+                         : tokenizer::readVocabularyFile(path);
+  if (!vocabulary) {
+    llvm::consumeError(vocabulary.takeError());
+    return 0;
+  }
+  std::string serialized = tokenizer::serialize(*vocabulary);
+  tern_tokenizer *runtime = nullptr;
+  if (tern_tokenizer_parse(reinterpret_cast<const uint8_t *>(serialized.data()),
+                           serialized.size(), "vocabulary",
+                           &runtime) != TERN_OK)
+    std::abort(); // ternc would write a tokenizer its programs refuse
+  const char text[] = "Hello, world! 123 \xe4\xb8\xad";
+  int32_t *ids = nullptr;
+  size_t count = 0;
+  if (tern_tokenizer_encode(runtime, text, std::strlen(text), 1, &ids,
+                            &count) != TERN_OK)
+    std::abort();
+  for (size_t i = 0; i < count; ++i)
+    if (ids[i] < 0 || ids[i] >= tern_tokenizer_size(runtime))
+      std::abort();
+  std::free(ids);
+  tern_tokenizer_close(runtime);
+  return 0;
+}
