@@ -42,7 +42,7 @@ static void printInfos(llvm::raw_ostream &os, llvm::StringRef array,
        << t.dims.size() << ", {";
     for (size_t i = 0; i < t.dims.size(); ++i)
       os << (i ? ", " : "") << t.dims[i];
-    os << "}},\n";
+    os << "}, " << t.bound << "},\n";
   }
   os << "};\n";
 }
@@ -268,11 +268,14 @@ LogicalResult mlir::tern::recordSignature(ModuleOp module, func::FuncOp func) {
       if (!type || !type.hasStaticShape() || !attrs ||
           !attrs.get("tern.name") || !attrs.get("tern.onnx_type"))
         return ArrayAttr();
-      tensors.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("name", attrs.get("tern.name")),
-           b.getNamedAttr("onnx_type", attrs.get("tern.onnx_type")),
-           b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
-           b.getNamedAttr("element", TypeAttr::get(type.getElementType()))}));
+      SmallVector<NamedAttribute> fields = {
+          b.getNamedAttr("name", attrs.get("tern.name")),
+          b.getNamedAttr("onnx_type", attrs.get("tern.onnx_type")),
+          b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
+          b.getNamedAttr("element", TypeAttr::get(type.getElementType()))};
+      if (Attribute bound = attrs.get("tern.bound"))
+        fields.push_back(b.getNamedAttr("bound", bound));
+      tensors.push_back(b.getDictionaryAttr(fields));
     }
     return b.getArrayAttr(tensors);
   };
@@ -310,6 +313,8 @@ mlir::tern::signatureOf(ModuleOp module, const TargetOptions &options) {
       for (int64_t d : tensor.getAs<DenseI64ArrayAttr>("shape").asArrayRef())
         t.dims.push_back(d);
       t.cType = cTypeOf(tensor.getAs<TypeAttr>("element").getValue());
+      if (auto bound = tensor.getAs<IntegerAttr>("bound"))
+        t.bound = bound.getInt();
       if (t.dims.size() > TERN_MAX_RANK)
         return module.emitError()
                << "tensor '" << t.name << "' has rank " << t.dims.size()

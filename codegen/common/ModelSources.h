@@ -26,6 +26,7 @@ struct TensorSignature {
   int32_t onnxType;
   std::vector<int64_t> dims;
   std::string cType; // pointer element type in the kernel, e.g. "float"
+  int64_t bound = 0; // tern_tensor_info.bound (the tern.bound arg attr)
 };
 
 struct ModelSignature {

@@ -247,7 +247,7 @@ LogicalResult computeTestVectors(ModuleOp module, const HlsModel &model,
   func::FuncOp entry = *module.getOps<func::FuncOp>().begin();
   auto shape = cast<RankedTensorType>(entry.getArgument(0).getType());
   tern_tensor_info info{
-      "input", TERN_DTYPE_FLOAT32, (int32_t)shape.getRank(), {}};
+      "input", TERN_DTYPE_FLOAT32, (int32_t)shape.getRank(), {}, 0};
   for (int64_t i = 0; i < shape.getRank(); ++i)
     info.dims[i] = shape.getDimSize(i);
   llvm::sys::fs::create_directories(outDir);

@@ -1,6 +1,8 @@
 //===- LlmImporter.cpp - a decoder-only LLM as a tern module --------------===//
 #include "frontend/llm/LlmImporter.h"
 
+#include "tern/runtime.h"
+
 #include "dialect/Tern.h"
 #include "passes/quantize/PackedWeights.h"
 #include "passes/quantize/WeightQuantizer.h"
@@ -47,13 +49,19 @@ public:
         RankedTensorType::get({logitRows, c.vocab}, b.getF32Type());
     auto func = func::FuncOp::create(
         b, file, "forward", b.getFunctionType({ids, ids}, {logitsType}));
-    auto name = [&](StringRef text, int32_t onnxType) {
-      return b.getDictionaryAttr(
-          {b.getNamedAttr("tern.name", b.getStringAttr(text)),
-           b.getNamedAttr("tern.onnx_type", b.getI32IntegerAttr(onnxType))});
+    // Token ids index the embedding table and positions the KV cache:
+    // tern_session_run checks both (tern.bound, tern_tensor_info.bound).
+    auto name = [&](StringRef text, int32_t onnxType, int64_t bound = 0) {
+      SmallVector<NamedAttribute> attrs = {
+          b.getNamedAttr("tern.name", b.getStringAttr(text)),
+          b.getNamedAttr("tern.onnx_type", b.getI32IntegerAttr(onnxType))};
+      if (bound)
+        attrs.push_back(
+            b.getNamedAttr("tern.bound", b.getI64IntegerAttr(bound)));
+      return b.getDictionaryAttr(attrs);
     };
-    func.setArgAttrs(0, name("tokens", 6));
-    func.setArgAttrs(1, name("positions", 6));
+    func.setArgAttrs(0, name("tokens", 6, c.vocab));
+    func.setArgAttrs(1, name("positions", 6, TERN_BOUND_KV_CONTEXT));
     func.setResultAttrs(0, name("logits", 1));
     b.setInsertionPointToStart(func.addEntryBlock());
     tokens = func.getArgument(0);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "tern/llm.h"
 #include "tern/pool.h"
 
 struct tern_session {
@@ -179,6 +180,35 @@ static tern_status run_on_device(tern_session *session,
   return error ? device_failure(model, error) : TERN_OK;
 }
 
+/* Index inputs stay in [0, bound): the kernels index tables and caches
+ * with them unchecked. */
+static tern_status check_bound(const tern_tensor_info *info, const void *data) {
+  if (!info->bound ||
+      (info->dtype != TERN_DTYPE_INT32 && info->dtype != TERN_DTYPE_INT64))
+    return TERN_OK;
+  int64_t bound = info->bound;
+  if (bound == TERN_BOUND_KV_CONTEXT) {
+    const tern_kv_cache *cache = tern_kv_cache_current();
+    if (!cache)
+      return tern_fail(TERN_ERROR_ARGUMENT,
+                       "input '%s' indexes the KV cache, but none is current "
+                       "(tern_kv_cache_set_current)",
+                       info->name);
+    bound = cache->context;
+  }
+  size_t count = tern_tensor_info_elements(info);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t value = info->dtype == TERN_DTYPE_INT32
+                        ? (int64_t)((const int32_t *)data)[i]
+                        : ((const int64_t *)data)[i];
+    if (value < 0 || value >= bound)
+      return tern_fail(TERN_ERROR_ARGUMENT,
+                       "input '%s'[%zu] is %lld, outside [0, %lld)", info->name,
+                       i, (long long)value, (long long)bound);
+  }
+  return TERN_OK;
+}
+
 tern_status tern_session_run(tern_session *session, const void *const *inputs,
                              void *const *outputs) {
   const tern_model_desc *model = session->model;
@@ -190,6 +220,11 @@ tern_status tern_session_run(tern_session *session, const void *const *inputs,
     if (!outputs[i])
       return tern_fail(TERN_ERROR_ARGUMENT, "output %d (%s) is NULL", i,
                        model->outputs[i].name);
+  for (int32_t i = 0; i < model->num_inputs; ++i) {
+    tern_status status = check_bound(&model->inputs[i], inputs[i]);
+    if (status != TERN_OK)
+      return status;
+  }
   if (model->device)
     return run_on_device(session, inputs, outputs);
   for (int32_t i = 0; i < model->num_inputs; ++i)

@@ -111,8 +111,9 @@ static void entry(void *const *buffers, uint8_t *arena,
     y[i] = scratch[i] + (float)i;
 }
 
-static const tern_tensor_info inputs[] = {{"x", TERN_DTYPE_FLOAT32, 1, {4}}};
-static const tern_tensor_info outputs[] = {{"y", TERN_DTYPE_FLOAT32, 1, {4}}};
+static const tern_tensor_info inputs[] = {{"x", TERN_DTYPE_FLOAT32, 1, {4}, 0}};
+static const tern_tensor_info outputs[] = {
+    {"y", TERN_DTYPE_FLOAT32, 1, {4}, 0}};
 
 static int failures;
 #define EXPECT(condition)                                                      \

@@ -76,7 +76,13 @@ typedef struct tern_tensor_info {
   int32_t dtype; /* a tern_dtype */
   int32_t rank;
   int64_t dims[TERN_MAX_RANK];
+  /* Integer inputs that index something (an LLM's token ids, positions):
+   * tern_session_run refuses a value outside [0, bound). 0: unchecked;
+   * TERN_BOUND_KV_CONTEXT: the current KV cache's context (tern/llm.h). */
+  int64_t bound;
 } tern_tensor_info;
+
+#define TERN_BOUND_KV_CONTEXT (-1)
 
 /* Number of elements of `info` (the product of its dims). */
 size_t tern_tensor_info_elements(const tern_tensor_info *info);
