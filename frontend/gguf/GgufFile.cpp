@@ -201,6 +201,12 @@ Error GgufParser::parseTensorInfo(TensorInfo &tensor, uint64_t index) {
                 "blocks of {4}",
                 tensor.name, tensor.elements / tensor.ne[0], tensor.ne[0],
                 type->name, type->blockElements);
+  // Bytes per block exceed elements per block for some types (F64, I64):
+  // the byte count can overflow where the element count did not.
+  if (tensor.elements / type->blockElements >
+      (INT64_MAX - type->trailerBytes) / type->blockBytes)
+    return fail("tensor '{0}': {1} elements of {2} need more than 2^63 bytes",
+                tensor.name, tensor.elements, type->name);
   tensor.bytes = type->tensorBytes(tensor.elements);
   if (Error e = read(tensor.fileOffset, "a tensor's data offset"))
     return e;

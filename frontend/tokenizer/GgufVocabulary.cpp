@@ -109,6 +109,8 @@ llvm::Expected<Vocabulary> tokenizer::readGgufVocabulary(const GgufFile &file) {
                                "UTF-8");
       v.merges.push_back(merge.s);
     }
+  if (llvm::Error e = checkLoadable(v, file.path()))
+    return std::move(e);
   return v;
 }
 

@@ -162,6 +162,8 @@ tern::tokenizer::readHfTokenizer(llvm::StringRef path) {
                     v.addBos = true;
                   }
               });
+  if (llvm::Error e = checkLoadable(v, path))
+    return std::move(e);
   return v;
 }
 

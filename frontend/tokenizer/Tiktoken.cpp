@@ -118,5 +118,7 @@ llvm::Expected<Vocabulary> tern::tokenizer::readTiktoken(llvm::StringRef path) {
   v.bos = first;     // <|begin_of_text|>
   v.eos = first + 1; // <|end_of_text|>; <|eot_id|> also ends generation
   v.addBos = true;
+  if (llvm::Error e = checkLoadable(v, path))
+    return std::move(e);
   return v;
 }

@@ -81,3 +81,18 @@ std::string tern::tokenizer::byteLevelSpelling(llvm::StringRef bytes) {
   }
   return out;
 }
+
+llvm::Error tern::tokenizer::checkLoadable(const Vocabulary &vocabulary,
+                                          llvm::StringRef path) {
+  std::string file = serialize(vocabulary);
+  tern_tokenizer *loaded = nullptr;
+  if (tern_tokenizer_parse(reinterpret_cast<const uint8_t *>(file.data()),
+                           file.size(), "", &loaded) == TERN_OK) {
+    tern_tokenizer_close(loaded);
+    return llvm::Error::success();
+  }
+  // The runtime's message starts with the (empty) name and ": ".
+  llvm::StringRef message = tern_last_error();
+  message.consume_front(": ");
+  return llvm::createStringError(path + ": error: " + message);
+}

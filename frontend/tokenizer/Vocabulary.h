@@ -47,6 +47,11 @@ struct Vocabulary {
 /// The runtime's tokenizer file for `vocabulary`.
 std::string serialize(const Vocabulary &vocabulary);
 
+/// Checks that the runtime loads `vocabulary` (every token a valid piece of
+/// its kind, ids in range), so ternc refuses a vocabulary at compile time
+/// rather than writing a program that refuses it; errors name `path`.
+llvm::Error checkLoadable(const Vocabulary &vocabulary, llvm::StringRef path);
+
 /// GPT-2's bytes_to_unicode spelling of raw bytes.
 std::string byteLevelSpelling(llvm::StringRef bytes);
 

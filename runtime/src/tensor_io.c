@@ -1,6 +1,7 @@
 /* Tensor files: ONNX TensorProto (.pb) read and written with a minimal
  * protobuf wire-format codec, and NumPy .npy. */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,19 @@ static int read_numbers(reader *r, unsigned wire, unsigned width, int32_t dtype,
   return 1;
 }
 
+/* The byte size of `info`'s elements; 0 when it does not fit a size_t. */
+static int checked_bytes(const tern_tensor_info *info, size_t *bytes) {
+  size_t total = tern_dtype_size(info->dtype);
+  for (int32_t i = 0; i < info->rank; ++i) {
+    if (info->dims[i] < 0 ||
+        (info->dims[i] && total > SIZE_MAX / (uint64_t)info->dims[i]))
+      return 0;
+    total *= (size_t)info->dims[i];
+  }
+  *bytes = total;
+  return 1;
+}
+
 static tern_status parse_header(const char *path, const uint8_t *bytes,
                                 size_t size, proto_tensor *t) {
   memset(t, 0, sizeof *t);
@@ -210,7 +224,19 @@ static tern_status read_pb(const char *path, const uint8_t *bytes, size_t size,
   out->info.dtype = t.data_type;
   out->info.rank = t.rank;
   memcpy(out->info.dims, t.dims, sizeof t.dims);
-  size_t count = tern_tensor_info_elements(&out->info);
+  /* The dims may claim anything; every element takes at least a byte of
+   * the file (raw_data exactly `width`), so a count the file cannot hold
+   * is refused before allocating for it. */
+  size_t all_bytes;
+  if (!checked_bytes(&out->info, &all_bytes))
+    return tern_fail(TERN_ERROR_FORMAT,
+                     "%s: TensorProto dims overflow the element count", path);
+  size_t count = all_bytes / width;
+  if (count > size || (t.has_raw && t.raw_size / width < count))
+    return tern_fail(TERN_ERROR_FORMAT,
+                     "%s: TensorProto dims give %zu elements, more than its "
+                     "%zu bytes hold",
+                     path, count, size);
   size_t bytes_needed = count * width;
   out->data = malloc(bytes_needed ? bytes_needed : 1);
   if (!out->data)
@@ -343,13 +369,15 @@ static tern_status read_npy(const char *path, const uint8_t *bytes, size_t size,
       ++at;
       continue;
     }
-    if (out->info.rank >= TERN_MAX_RANK || dim < 0)
+    if (out->info.rank >= TERN_MAX_RANK || dim < 0 || dim > (1LL << 40))
       return tern_fail(TERN_ERROR_FORMAT, "%s: unsupported .npy shape", path);
     out->info.dims[out->info.rank++] = dim;
     at = next;
   }
-  size_t payload =
-      tern_tensor_info_elements(&out->info) * tern_dtype_size(out->info.dtype);
+  size_t payload;
+  if (!checked_bytes(&out->info, &payload))
+    return tern_fail(TERN_ERROR_FORMAT,
+                     "%s: .npy shape overflows the element count", path);
   if (size - start - header_len != payload)
     return tern_fail(TERN_ERROR_FORMAT,
                      "%s: .npy holds %zu data bytes, its shape needs %zu", path,

@@ -10,7 +10,8 @@
 namespace tern::fuzz {
 
 const std::string &scratchFolder() {
-  static const std::string folder = [] {
+  // Never destroyed: the exit handler below still needs it.
+  static const std::string &folder = *new std::string([] {
     const char *tmp = std::getenv("TMPDIR");
     std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/tern-fuzz-" +
                        std::to_string(getpid());
@@ -24,7 +25,7 @@ const std::string &scratchFolder() {
       rmdir(scratchFolder().c_str());
     });
     return path;
-  }();
+  }());
   return folder;
 }
 
@@ -50,6 +51,11 @@ void clearScratchFolder() {
       unlink((scratchFolder() + "/" + name).c_str());
   }
   closedir(dir);
+}
+
+void checkFailed(const char *what) {
+  std::fprintf(stderr, "tern fuzz check failed: %s\n", what);
+  std::abort();
 }
 
 } // namespace tern::fuzz

@@ -27,6 +27,10 @@ std::string writeScratchFile(const std::string &name, const uint8_t *data,
 /// Removes every file in the scratch folder (not the folder).
 void clearScratchFolder();
 
+/// A property the target checks does not hold: says which, then aborts so
+/// libFuzzer saves the input.
+[[noreturn]] void checkFailed(const char *what);
+
 } // namespace tern::fuzz
 
 #endif

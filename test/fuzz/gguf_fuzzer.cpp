@@ -13,6 +13,7 @@
 
 #include "tern/tokenizer.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 using namespace tern;
@@ -27,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const gguf::TensorInfo &tensor : (*file)->tensors()) {
     auto values = (*file)->dequantize(tensor);
     if (values && int64_t(values->size()) != tensor.elements)
-      std::abort();
+      tern::fuzz::checkFailed("a decoded tensor has its element count");
     if (!values)
       llvm::consumeError(values.takeError());
   }
@@ -46,8 +47,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string serialized = tokenizer::serialize(*vocabulary);
   tern_tokenizer *runtime = nullptr;
   if (tern_tokenizer_parse(reinterpret_cast<const uint8_t *>(serialized.data()),
-                           serialized.size(), "gguf", &runtime) != TERN_OK)
-    std::abort(); // ternc would write a tokenizer its programs refuse
+                           serialized.size(), "gguf", &runtime) != TERN_OK) {
+    std::fprintf(stderr, "%s\n", tern_last_error());
+    tern::fuzz::checkFailed("ternc would write a tokenizer its programs refuse");
+  }
   tern_tokenizer_close(runtime);
   return 0;
 }

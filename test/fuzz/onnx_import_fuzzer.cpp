@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::tern::importOnnxModel(&ctx, path, {});
   if (!module && !reported)
-    std::abort(); // a refusal always says why
+    tern::fuzz::checkFailed("a refusal always says why");
   if (module && mlir::failed(mlir::verify(*module)))
-    std::abort(); // the importer only returns valid IR
+    tern::fuzz::checkFailed("the importer only returns valid IR");
   return 0;
 }

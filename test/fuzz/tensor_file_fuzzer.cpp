@@ -9,6 +9,7 @@
 
 #include "tern/runtime.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -17,10 +18,12 @@ using namespace tern::fuzz;
 static void roundTrip(const tern_tensor &tensor, const char *name) {
   std::string path = scratchFolder() + "/" + name;
   if (tern_tensor_write(path.c_str(), &tensor.info, tensor.data) != TERN_OK)
-    std::abort();
+    tern::fuzz::checkFailed("a parsed tensor writes back");
   tern_tensor back;
-  if (tern_tensor_read(path.c_str(), &back) != TERN_OK)
-    std::abort(); // a tensor tern wrote must read back
+  if (tern_tensor_read(path.c_str(), &back) != TERN_OK) {
+    std::fprintf(stderr, "%s\n", tern_last_error());
+    tern::fuzz::checkFailed("a tensor tern wrote must read back");
+  }
   size_t bytes = tern_tensor_info_elements(&tensor.info) *
                  tern_dtype_size(tensor.info.dtype);
   if (back.info.dtype != tensor.info.dtype ||
@@ -28,7 +31,7 @@ static void roundTrip(const tern_tensor &tensor, const char *name) {
       std::memcmp(back.info.dims, tensor.info.dims,
                   sizeof(int64_t) * size_t(tensor.info.rank)) != 0 ||
       std::memcmp(back.data, tensor.data, bytes) != 0)
-    std::abort();
+    tern::fuzz::checkFailed("a tensor read back equals what was written");
   tern_tensor_free(&back);
 }
 

@@ -7,6 +7,8 @@
 // decode back to exactly the input bytes: it spells every byte.
 //
 //===----------------------------------------------------------------------===//
+#include "FuzzInput.h"
+
 #include "frontend/tokenizer/Vocabulary.h"
 
 #include "tern/tokenizer.h"
@@ -27,8 +29,9 @@ struct Loaded {
   bool byteLevel = false;
 };
 
+/// Loaded once and kept for the whole run (never freed, so reachable).
 std::vector<Loaded> &vocabularies() {
-  static std::vector<Loaded> loaded;
+  static std::vector<Loaded> &loaded = *new std::vector<Loaded>;
   return loaded;
 }
 
@@ -42,7 +45,7 @@ void load(const std::string &name,
                            entry.file.size(), name.c_str(),
                            &entry.tokenizer) != TERN_OK) {
     llvm::errs() << name << ": " << tern_last_error() << "\n";
-    std::abort();
+    tern::fuzz::checkFailed("a built-in or given vocabulary loads");
   }
   vocabularies().push_back(std::move(entry));
 }
@@ -57,7 +60,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     auto vocabulary = tern::tokenizer::readVocabularyFile(path);
     if (!vocabulary) {
       llvm::errs() << llvm::toString(vocabulary.takeError()) << "\n";
-      std::abort();
+      tern::fuzz::checkFailed("a given vocabulary reads");
     }
     load(path.str(), *vocabulary);
   }
@@ -71,21 +74,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t count = 0;
     if (tern_tokenizer_encode(entry.tokenizer, text, size, 0, &ids, &count) !=
         TERN_OK)
-      std::abort(); // any bytes are a prompt
+      tern::fuzz::checkFailed("any bytes are a prompt");
     std::string decoded;
     for (size_t i = 0; i < count; ++i) {
       size_t length = 0;
       const char *piece =
           tern_tokenizer_piece(entry.tokenizer, ids[i], &length);
       if (!piece)
-        std::abort(); // an id with no token
+        tern::fuzz::checkFailed("an id with no token");
       decoded.append(piece, length);
     }
     std::free(ids);
     if (entry.byteLevel && decoded != llvm::StringRef(text, size)) {
       llvm::errs() << entry.name << ": decoding the ids does not give the "
                    << size << " input bytes back\n";
-      std::abort();
+      tern::fuzz::checkFailed("byte-level BPE decodes back to the input bytes");
     }
   }
   return 0;

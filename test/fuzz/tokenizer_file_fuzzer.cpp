@@ -5,6 +5,8 @@
 // without reading out of bounds.
 //
 //===----------------------------------------------------------------------===//
+#include "FuzzInput.h"
+
 #include "tern/tokenizer.h"
 
 #include <cstdlib>
@@ -25,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (tern_tokenizer_parse(data, size, "fuzz.tokenizer", &tokenizer) !=
       TERN_OK) {
     if (tokenizer)
-      std::abort();
+      tern::fuzz::checkFailed("a failed parse hands nothing out");
     return 0;
   }
   int32_t vocabulary = tern_tokenizer_size(tokenizer);
@@ -36,10 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                               &count) == TERN_OK) {
       for (size_t i = 0; i < count; ++i) {
         if (ids[i] < 0 || ids[i] >= vocabulary)
-          std::abort(); // every id names a token
+          tern::fuzz::checkFailed("every id names a token");
         size_t length = 0;
         if (!tern_tokenizer_piece(tokenizer, ids[i], &length))
-          std::abort();
+          tern::fuzz::checkFailed("every id has a piece");
       }
     }
     std::free(ids);
@@ -47,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t length;
   if (tern_tokenizer_piece(tokenizer, vocabulary, &length) ||
       tern_tokenizer_piece(tokenizer, -1, &length))
-    std::abort(); // ids out of range have no piece
+    tern::fuzz::checkFailed("ids out of range have no piece");
   tern_tokenizer_close(tokenizer);
   return 0;
 }

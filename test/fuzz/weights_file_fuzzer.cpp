@@ -32,13 +32,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tern_weights_open(path.c_str(), payload, checksum, &weights) !=
         TERN_OK) {
       if (weights)
-        std::abort(); // a failed open hands nothing out
+        tern::fuzz::checkFailed("a failed open hands nothing out");
       continue;
     }
     // The promise: `payload` bytes are readable and checksummed.
     if (tern_weights_checksum(tern_weights_payload(weights), payload) !=
         checksum)
-      std::abort();
+      tern::fuzz::checkFailed("a loaded payload matches its checksum");
     tern_weights_close(weights);
   }
   return 0;

@@ -25,6 +25,8 @@
 
 #include <cmath>
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tern;
 
@@ -116,6 +118,11 @@ LogicalResult importQuant(NodeContext &n) {
           double s =
               scales->first.size() == 1 ? scales->first[0] : scales->first[r];
           double q = roundWith(mode, (*weights)[r * cols + c] / s);
+          if (std::isnan(q))
+            return n.emitError()
+                   << "weight [" << r << ", " << c
+                   << "] over its scale is not a number (a NaN weight or "
+                      "scale, or 0/0)";
           trits.push_back(static_cast<int8_t>(std::clamp(q, -1.0, 1.0)));
         }
       n.setOutput(0,
