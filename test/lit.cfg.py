@@ -37,6 +37,12 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 # The sanitized build's settings (test/CMakeLists.txt) reach every RUN line.
 llvm_config.with_system_environment(["TERNC_OPTIONS", "ASAN_OPTIONS",
                                      "UBSAN_OPTIONS", "LSAN_OPTIONS"])
+# A test linking a library ternc built itself links the same sanitizers.
+import re
+sanitize = re.search(r"--sanitize=(\S+)", os.environ.get("TERNC_OPTIONS", ""))
+config.substitutions.append(("%sanitize_flags", " ".join(
+    "-fsanitize=" + name for name in sanitize.group(1).split(",")
+) if sanitize else ""))
 # Executables built by the tests link one compiled runtime (ternc's
 # TERN_CACHE_DIR), rather than compiling it for each.
 config.environment["TERN_CACHE_DIR"] = os.path.join(

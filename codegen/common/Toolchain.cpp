@@ -69,8 +69,15 @@ const char *const kRuntimeFlags[] = {"-O2", "-pthread", "-std=c11"};
 std::vector<std::string> sanitizerFlags(const TargetOptions &options) {
   if (options.sanitize.empty())
     return {};
-  return {"-fsanitize=" + options.sanitize, "-fno-sanitize-recover=all",
-          "-fno-omit-frame-pointer", "-g1"};
+  // One flag per sanitizer: nvcc's -Xcompiler splits its value at commas.
+  SmallVector<StringRef> names;
+  StringRef(options.sanitize).split(names, ',', -1, /*KeepEmpty=*/false);
+  std::vector<std::string> flags;
+  for (StringRef name : names)
+    flags.push_back(("-fsanitize=" + name).str());
+  flags.insert(flags.end(),
+               {"-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g1"});
+  return flags;
 }
 
 /// nvcc hands host-compiler flags on through -Xcompiler.

@@ -83,7 +83,7 @@ std::string tern::tokenizer::byteLevelSpelling(llvm::StringRef bytes) {
 }
 
 llvm::Error tern::tokenizer::checkLoadable(const Vocabulary &vocabulary,
-                                          llvm::StringRef path) {
+                                           llvm::StringRef path) {
   std::string file = serialize(vocabulary);
   tern_tokenizer *loaded = nullptr;
   if (tern_tokenizer_parse(reinterpret_cast<const uint8_t *>(file.data()),

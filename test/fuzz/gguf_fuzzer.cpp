@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (tern_tokenizer_parse(reinterpret_cast<const uint8_t *>(serialized.data()),
                            serialized.size(), "gguf", &runtime) != TERN_OK) {
     std::fprintf(stderr, "%s\n", tern_last_error());
-    tern::fuzz::checkFailed("ternc would write a tokenizer its programs refuse");
+    tern::fuzz::checkFailed(
+        "ternc would write a tokenizer its programs refuse");
   }
   tern_tokenizer_close(runtime);
   return 0;

@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            serialized.size(), "vocabulary",
                            &runtime) != TERN_OK) {
     std::fprintf(stderr, "%s\n", tern_last_error());
-    tern::fuzz::checkFailed("ternc would write a tokenizer its programs refuse");
+    tern::fuzz::checkFailed(
+        "ternc would write a tokenizer its programs refuse");
   }
   const char text[] = "Hello, world! 123 \xe4\xb8\xad";
   int32_t *ids = nullptr;

@@ -124,12 +124,16 @@ def main():
     parser.add_argument("--ternc", required=True)
     parser.add_argument("--models", required=True)
     parser.add_argument("--work", default=None)
+    parser.add_argument("--rotate-quantizations", action="store_true",
+                        help="one quantization per model, in turn, so each "
+                             "still runs (the sanitized suite's sample)")
     args = parser.parse_args()
     if not os.path.isdir(args.models):
         print(f"models not found at {args.models}; skipping")
         return 77
     args.work = args.work or tempfile.mkdtemp(prefix="tern-models-")
     failures = 0
+    models = 0
     for entry in sorted(os.listdir(args.models)):
         path = os.path.join(args.models, entry)
         if entry.endswith(".onnx"):
@@ -147,7 +151,11 @@ def main():
         failures += problem is not None
         if not entry.endswith(".onnx"):
             continue
-        for quantize in QUANTIZATIONS:
+        quantizations = QUANTIZATIONS
+        if args.rotate_quantizations:
+            quantizations = [QUANTIZATIONS[models % len(QUANTIZATIONS)]]
+        models += 1
+        for quantize in quantizations:
             problem = run_model(path, args, quantize=quantize)
             print(f"{'PASS' if problem is None else 'FAIL'} {entry} "
                   f"--quantize={quantize[0]} --weight-granularity={quantize[1]}"
