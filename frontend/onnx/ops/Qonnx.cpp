@@ -25,8 +25,6 @@
 
 #include <cmath>
 
-#include <cmath>
-
 using namespace mlir;
 using namespace mlir::tern;
 

@@ -73,6 +73,17 @@ def main():
         "model.embed_tokens.weight": "shard.safetensors"}})
     os.symlink(os.path.join("..", "outside.safetensors"),
                os.path.join(link, "shard.safetensors"))
+    # config.json and the tokenizer are held to the folder like shards.
+    with open(os.path.join(out, "outside_config.json"), "w") as f:
+        json.dump(CONFIG, f)
+    linked = folder(out, "symlinked_config", config=None, model=safetensors(
+        {"model.embed_tokens.weight": embed}, b"\0" * 128))
+    os.symlink(os.path.join("..", "outside_config.json"),
+               os.path.join(linked, "config.json"))
+    linked = folder(out, "symlinked_tokenizer", model=safetensors(
+        {"model.embed_tokens.weight": embed}, b"\0" * 128))
+    os.symlink(os.path.join("..", "outside_config.json"),
+               os.path.join(linked, "tokenizer.json"))
     missing = folder(out, "missing_tensor", model=safetensors(
         {"model.embed_tokens.weight": embed}, b"\0" * 128))
     with open(os.path.join(missing, "tokenizer.json"), "w") as f:
